@@ -1,0 +1,128 @@
+import type * as tf from '@tensorflow/tfjs';
+import * as tfl from '@tensorflow/tfjs';
+import { ConfigError, checkChoice, checkInteger } from '../errors.js';
+import { type ActivationName, activation } from '../layers/builders.js';
+import {
+  type ResolvedSqueezeExcite,
+  resolveSqueezeExcite,
+  SqueezeExcite,
+  type SqueezeExciteOptions,
+} from './squeeze-excite.js';
+
+/**
+ * Where a residual unit's SE block sits (paper §6.5, Fig. 5):
+ * - `'standard'`: on the residual branch, before the addition (Fig. 3);
+ * - `'pre'`: SE-PRE, on the residual branch's input, before the unit's first convolution;
+ * - `'post'`: SE-POST, after the addition and the final non-linearity;
+ * - `'identity'`: SE-Identity, on the identity (shortcut) branch, in parallel with the unit;
+ * - `'3x3'`: SE_3×3, inside the branch right after the 3×3 convolution (fewer channels).
+ */
+export type SEPosition = 'standard' | 'pre' | 'post' | 'identity' | '3x3';
+export const SE_POSITIONS: readonly SEPosition[] = ['standard', 'pre', 'post', 'identity', '3x3'];
+
+/** SE options of a whole network: the block's options plus where and in which stages. */
+export interface SEConfig extends SqueezeExciteOptions {
+  /** Integration strategy (default `'standard'`). */
+  position?: SEPosition;
+  /** 1-based stages that get SE blocks (default all; the paper's Table 13 ablation). */
+  stages?: number[];
+}
+
+/** An {@link SEConfig} validated against a network with a given number of stages. */
+export interface ResolvedSE {
+  block: ResolvedSqueezeExcite;
+  position: SEPosition;
+  /** Sorted 1-based stage indices. */
+  stages: number[];
+}
+
+/**
+ * Resolves the `se` factory option. `defaults` are the family's SE defaults (e.g. timm's
+ * divisor 8), `enabled` whether the model name has SE when `se` is omitted.
+ */
+export function resolveSEConfig(
+  se: SEConfig | boolean | undefined,
+  defaults: SqueezeExciteOptions,
+  stageCount: number,
+  enabled: boolean,
+): ResolvedSE | null {
+  if (se === false || (se === undefined && !enabled)) return null;
+  if (se !== undefined && typeof se !== 'boolean' && (typeof se !== 'object' || se === null)) {
+    throw new ConfigError('se', se, 'SE options (an object), true, or false for the plain network');
+  }
+  const config: SEConfig = typeof se === 'object' ? se : {};
+  const { position, stages, ...block } = config;
+  const allStages = Array.from({ length: stageCount }, (_, i) => i + 1);
+  if (stages !== undefined && (!Array.isArray(stages) || stages.length === 0)) {
+    throw new ConfigError(
+      'se.stages',
+      stages,
+      `a non-empty list of stages among ${allStages.join(', ')}`,
+    );
+  }
+  const chosen = (stages ?? allStages).map((s) => checkInteger('se.stages', s, 1, stageCount));
+  return {
+    block: resolveSqueezeExcite({ ...defaults, ...block }, 'se'),
+    position: checkChoice('se.position', position ?? 'standard', SE_POSITIONS),
+    stages: [...new Set(chosen)].sort((a, b) => a - b),
+  };
+}
+
+/** The SE settings for one stage, or null where that stage has none. */
+export function seForStage(se: ResolvedSE | null, stage: number): ResolvedSE | null {
+  return se?.stages.includes(stage) ? se : null;
+}
+
+/** Applies one SE block named `name` to `x`. */
+export function squeezeExcite(
+  x: tf.SymbolicTensor,
+  block: ResolvedSqueezeExcite,
+  name: string,
+): tf.SymbolicTensor {
+  const { hiddenChannels, ...rest } = block;
+  return new SqueezeExcite({
+    ...rest,
+    ...(hiddenChannels == null ? {} : { hiddenChannels }),
+    name,
+  }).apply(x) as tf.SymbolicTensor;
+}
+
+/** A residual unit in terms of its parts; {@link residualUnit} wires SE into it. */
+export interface ResidualUnitSpec {
+  /** Module path prefix, e.g. `layer1.0`. */
+  name: string;
+  /**
+   * Builds the residual branch up to (not including) the addition. It must pass the output of
+   * its 3×3 convolution (after BN and activation) through `after3x3`, the SE_3×3 hook.
+   */
+  branch: (
+    x: tf.SymbolicTensor,
+    after3x3: (t: tf.SymbolicTensor) => tf.SymbolicTensor,
+  ) => tf.SymbolicTensor;
+  /** Projection shortcut; the identity when omitted. */
+  shortcut?: (x: tf.SymbolicTensor) => tf.SymbolicTensor;
+  /** SE settings of this unit's stage, or null for a plain unit. */
+  se: ResolvedSE | null;
+  /** Module name of the SE block: `se` (timm) or `se_module` (Caffe/Cadene). Default `se`. */
+  seName?: string;
+  /** Non-linearity after the addition (default ReLU). */
+  activation?: ActivationName;
+}
+
+/** Builds a residual unit with its SE block at the configured position (paper Fig. 5). */
+export function residualUnit(x: tf.SymbolicTensor, spec: ResidualUnitSpec): tf.SymbolicTensor {
+  const { name, se } = spec;
+  const seName = `${name}.${spec.seName ?? 'se'}`;
+  const at = (position: SEPosition, t: tf.SymbolicTensor): tf.SymbolicTensor =>
+    se && se.position === position ? squeezeExcite(t, se.block, seName) : t;
+
+  const residual = at(
+    'standard',
+    spec.branch(at('pre', x), (t) => at('3x3', t)),
+  );
+  const identity = at('identity', spec.shortcut ? spec.shortcut(x) : x);
+  const sum = tfl.layers
+    .add({ name: `${name}.add` })
+    .apply([residual, identity]) as tf.SymbolicTensor;
+  return at('post', activation(sum, spec.activation ?? 'relu', `${name}.act`));
+}

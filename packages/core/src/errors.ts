@@ -1,0 +1,52 @@
+/**
+ * An option that SE Zoo cannot build a model from. The message names the field and the value,
+ * and says what would have been accepted.
+ */
+export class ConfigError extends Error {
+  /** Dotted path of the offending option, e.g. `se.reduction`. */
+  readonly field: string;
+  /** The value that was rejected. */
+  readonly value: unknown;
+
+  constructor(field: string, value: unknown, expected: string) {
+    super(`Invalid ${field}: ${describeValue(value)}. Expected ${expected}.`);
+    this.name = 'ConfigError';
+    this.field = field;
+    this.value = value;
+  }
+}
+
+/** Renders a rejected value the way a user typed it (strings quoted, arrays bracketed). */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(describeValue).join(', ')}]`;
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+/** Throws unless `value` is an integer in `[min, max]`. */
+export function checkInteger(
+  field: string,
+  value: unknown,
+  min: number,
+  max = Number.POSITIVE_INFINITY,
+): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.POSITIVE_INFINITY ? `≥ ${min}` : `in [${min}, ${max}]`;
+    throw new ConfigError(field, value, `an integer ${range}`);
+  }
+  return value;
+}
+
+/** Throws unless `value` is one of `choices`. */
+export function checkChoice<T extends string>(
+  field: string,
+  value: unknown,
+  choices: readonly T[],
+): T {
+  if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
+    throw new ConfigError(field, value, `one of ${choices.map((c) => `'${c}'`).join(', ')}`);
+  }
+  return value as T;
+}

@@ -1,0 +1,93 @@
+/**
+ * SE Zoo core: the Squeeze-and-Excitation block with every ablation of the paper, the layers
+ * every family shares, the model registry, and parameter/MAC counting.
+ *
+ * @packageDocumentation
+ */
+export {
+  type ResidualUnitSpec,
+  type ResolvedSE,
+  residualUnit,
+  resolveSEConfig,
+  SE_POSITIONS,
+  type SEConfig,
+  type SEPosition,
+  seForStage,
+  squeezeExcite,
+} from './attention/placement.js';
+export {
+  applyGate,
+  FC_FORMS,
+  type FcForm,
+  GATE_KINDS,
+  type GateKind,
+  type ResolvedSqueezeExcite,
+  resolveSqueezeExcite,
+  SQUEEZE_MODES,
+  SqueezeExcite,
+  type SqueezeExciteArgs,
+  type SqueezeExciteOptions,
+  type SqueezeMode,
+  seHiddenChannels,
+} from './attention/squeeze-excite.js';
+export {
+  countMacs,
+  countParams,
+  formatCount,
+  formatMacs,
+  formatSummary,
+  type LayerCount,
+  type ModelCount,
+  summarize,
+} from './counting.js';
+export { ConfigError, checkChoice, checkInteger, describeValue } from './errors.js';
+export {
+  type RawTensor,
+  readSafetensors,
+  type SafetensorsData,
+  type SafetensorsDtype,
+  type SafetensorsFile,
+  type SafetensorsTensor,
+  toFloat32,
+  writeSafetensors,
+} from './io/safetensors.js';
+export { BatchNorm, type BatchNormArgs } from './layers/batch-norm.js';
+export {
+  type ActivationName,
+  activation,
+  batchNorm,
+  type ConvBnSpec,
+  type ConvSpec,
+  conv2d,
+  convBn,
+  heNormalFanOut,
+} from './layers/builders.js';
+export {
+  ChannelShuffle,
+  type ChannelShuffleArgs,
+  channelShuffle,
+} from './layers/channel-shuffle.js';
+export { GroupedConv2D, type GroupedConv2DArgs, groupedConv2d } from './layers/grouped-conv.js';
+export { Pool2D, type Pool2DArgs } from './layers/pool.js';
+export { windowOutput } from './layers/shapes.js';
+export { type CountsMacs, countsMacs, type IntPair, pair } from './layers/types.js';
+export {
+  type ArchitectureLimits,
+  checkKnownKeys,
+  classifierHead,
+  type HeadNames,
+  type InputShape,
+  type ModelOptions,
+  type ResolvedModelOptions,
+  resolveModelOptions,
+} from './models.js';
+export {
+  closeMatches,
+  createModel,
+  editDistance,
+  getModelInfo,
+  listModels,
+  type ModelFactory,
+  type ModelInfo,
+  registerModel,
+} from './registry.js';

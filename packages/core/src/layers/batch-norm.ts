@@ -1,0 +1,125 @@
+import * as tf from '@tensorflow/tfjs';
+import { ConfigError } from '../errors.js';
+import { nhwcChannels, singleShape } from './shapes.js';
+
+/** Arguments of {@link BatchNorm}. */
+export interface BatchNormArgs {
+  name?: string;
+  trainable?: boolean;
+  /**
+   * Weight of the current batch in the running statistics, in PyTorch's sense:
+   * `running = (1 − momentum) · running + momentum · batch`. Default 0.1 (PyTorch). tfjs's own
+   * `batchNormalization` momentum of 0.99 corresponds to 0.01 here.
+   */
+  momentum?: number;
+  /** Added to the variance before the square root (default 1e-5, PyTorch). */
+  epsilon?: number;
+}
+
+/**
+ * Batch normalisation over the channel axis of NHWC feature maps with PyTorch's semantics:
+ * eps 1e-5, momentum 0.1, and running variance updated with the unbiased batch variance
+ * (tfjs's `batchNormalization` uses the biased one). Its tensors keep the Keras names
+ * (`gamma`, `beta`, `moving_mean`, `moving_variance`) and map onto PyTorch's
+ * `weight`, `bias`, `running_mean`, `running_var`.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { BatchNorm } from '@se/core';
+ *
+ * const x = tf.input({ shape: [8, 8, 16] });
+ * const y = new BatchNorm({ name: 'bn1' }).apply(x) as tf.SymbolicTensor;
+ * ```
+ */
+export class BatchNorm extends tf.layers.Layer {
+  /** @ignore */
+  static className = 'BatchNorm';
+  readonly momentum: number;
+  readonly epsilon: number;
+  private gamma?: tf.LayerVariable;
+  private beta?: tf.LayerVariable;
+  private movingMean?: tf.LayerVariable;
+  private movingVariance?: tf.LayerVariable;
+
+  constructor(args: BatchNormArgs = {}) {
+    super({ name: args.name, trainable: args.trainable });
+    this.momentum = args.momentum ?? 0.1;
+    this.epsilon = args.epsilon ?? 1e-5;
+    if (!(this.momentum >= 0 && this.momentum <= 1)) {
+      throw new ConfigError('BatchNorm momentum', this.momentum, 'a number in [0, 1]');
+    }
+    if (!(this.epsilon > 0)) {
+      throw new ConfigError('BatchNorm epsilon', this.epsilon, 'a positive number');
+    }
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const channels = nhwcChannels(`layer '${this.name}'`, singleShape(inputShape));
+    this.gamma = this.addWeight('gamma', [channels], 'float32', tf.initializers.ones());
+    this.beta = this.addWeight('beta', [channels], 'float32', tf.initializers.zeros());
+    this.movingMean = this.addWeight(
+      'moving_mean',
+      [channels],
+      'float32',
+      tf.initializers.zeros(),
+      undefined,
+      false,
+    );
+    this.movingVariance = this.addWeight(
+      'moving_variance',
+      [channels],
+      'float32',
+      tf.initializers.ones(),
+      undefined,
+      false,
+    );
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    return singleShape(inputShape);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: tf.serialization.ConfigDict): tf.Tensor {
+    return tf.tidy(() => {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+      const { gamma, beta, movingMean, movingVariance } = this.variables();
+      if (kwargs.training !== true) {
+        return tf.batchNorm(
+          x,
+          movingMean.read(),
+          movingVariance.read(),
+          beta.read(),
+          gamma.read(),
+          this.epsilon,
+        );
+      }
+      const { mean, variance } = tf.moments(x, [0, 1, 2]);
+      const count = x.size / (x.shape[3] ?? 1);
+      this.updateRunningStatistics(mean, variance, count);
+      return tf.batchNorm(x, mean, variance, beta.read(), gamma.read(), this.epsilon);
+    });
+  }
+
+  private updateRunningStatistics(mean: tf.Tensor, variance: tf.Tensor, count: number): void {
+    const { movingMean, movingVariance } = this.variables();
+    const m = this.momentum;
+    const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
+    movingMean.write(tf.add(tf.mul(movingMean.read(), 1 - m), tf.mul(mean, m)));
+    movingVariance.write(tf.add(tf.mul(movingVariance.read(), 1 - m), tf.mul(unbiased, m)));
+  }
+
+  private variables() {
+    const { gamma, beta, movingMean, movingVariance } = this;
+    if (!gamma || !beta || !movingMean || !movingVariance) {
+      throw new Error(`BatchNorm '${this.name}' is used before it is built`);
+    }
+    return { gamma, beta, movingMean, movingVariance };
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon };
+  }
+}
+tf.serialization.registerClass(BatchNorm, 'SEZoo');

@@ -1,0 +1,175 @@
+import * as tf from '@tensorflow/tfjs';
+import type { SEConfig } from './attention/placement.js';
+import { ConfigError, checkChoice, checkInteger, describeValue } from './errors.js';
+import { activation } from './layers/builders.js';
+
+/** Input shape without the batch axis, height and width may be `null` (any size). */
+export type InputShape = [number | null, number | null, number];
+
+/**
+ * Options every SE Zoo factory takes, named as in Keras Applications, plus `se`.
+ */
+export interface ModelOptions {
+  /** Whether to include the global pooling and classifier at the top (default true). */
+  includeTop?: boolean;
+  /**
+   * `null` (default): random initialisation. SE Zoo bundles no pretrained weights; load a timm
+   * checkpoint with `loadPyTorchWeights` (or `se-zoo convert`).
+   */
+  weights?: null;
+  /** `[height, width, channels]`; `null` sizes accept any input at least the minimum size. */
+  inputShape?: InputShape;
+  /** Without the top: `'avg'` or `'max'` global pooling, or `null` for the feature map. */
+  pooling?: 'avg' | 'max' | null;
+  /** Number of classes of the classifier (default 1000). */
+  classes?: number;
+  /** Activation of the classifier (default `'softmax'`; `'linear'` gives logits as timm). */
+  classifierActivation?: 'softmax' | 'linear';
+  /** SE options, `true` for the model's default SE, or `false` for the plain baseline. */
+  se?: SEConfig | boolean;
+  /** Name of the returned `tf.LayersModel`. */
+  name?: string;
+}
+
+/** What an architecture accepts, used to validate {@link ModelOptions}. */
+export interface ArchitectureLimits {
+  /** The reference input size, e.g. `[224, 224, 3]`. */
+  defaultInputShape: [number, number, number];
+  /** Smallest height/width the network can take (its total stride, or more). */
+  minInputSize: number;
+}
+
+/** {@link ModelOptions} validated and with defaults filled in (except `se`). */
+export interface ResolvedModelOptions {
+  includeTop: boolean;
+  inputShape: InputShape;
+  pooling: 'avg' | 'max' | null;
+  classes: number;
+  classifierActivation: 'softmax' | 'linear';
+  name: string | undefined;
+}
+
+const COMMON_OPTION_KEYS = [
+  'includeTop',
+  'weights',
+  'inputShape',
+  'pooling',
+  'classes',
+  'classifierActivation',
+  'se',
+  'name',
+] as const;
+
+/** Throws for any key of `options` that is not in `known` (catches typos like `clases`). */
+export function checkKnownKeys(what: string, options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new ConfigError(
+        `${what} option '${key}'`,
+        (options as Record<string, unknown>)[key],
+        `one of the known options: ${known.join(', ')}`,
+      );
+    }
+  }
+}
+
+/**
+ * Validates the Keras-style options of a factory. `extraKeys` lists the family's own options.
+ */
+export function resolveModelOptions(
+  options: ModelOptions,
+  limits: ArchitectureLimits,
+  extraKeys: readonly string[] = [],
+): ResolvedModelOptions {
+  checkKnownKeys('model', options, [...COMMON_OPTION_KEYS, ...extraKeys]);
+  if (options.weights != null) {
+    throw new ConfigError(
+      'weights',
+      options.weights,
+      'null: SE Zoo bundles no pretrained weights; load a timm checkpoint with ' +
+        'loadPyTorchWeights(model, bytes) or `se-zoo convert`',
+    );
+  }
+  const includeTop = options.includeTop ?? true;
+  const inputShape = resolveInputShape(options.inputShape ?? limits.defaultInputShape, limits);
+  const classes = checkInteger('classes', options.classes ?? 1000, 1);
+  const pooling =
+    options.pooling == null
+      ? null
+      : checkChoice('pooling', options.pooling, ['avg', 'max'] as const);
+  const classifierActivation = checkChoice(
+    'classifierActivation',
+    options.classifierActivation ?? 'softmax',
+    ['softmax', 'linear'] as const,
+  );
+  return { includeTop, inputShape, pooling, classes, classifierActivation, name: options.name };
+}
+
+function resolveInputShape(shape: unknown, limits: ArchitectureLimits): InputShape {
+  if (!Array.isArray(shape) || shape.length !== 3) {
+    throw new ConfigError(
+      'inputShape',
+      shape,
+      'a rank-3 shape [height, width, channels] without the batch axis',
+    );
+  }
+  const [height, width, channels] = shape as unknown[];
+  for (const [axis, size] of [
+    ['height', height],
+    ['width', width],
+  ] as const) {
+    if (size === null) continue;
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < limits.minInputSize) {
+      throw new ConfigError(
+        `inputShape ${axis}`,
+        size,
+        `null or an integer ≥ ${limits.minInputSize} (this network's smallest input) in ` +
+          describeValue(shape),
+      );
+    }
+  }
+  checkInteger('inputShape channels', channels, 1);
+  return shape as InputShape;
+}
+
+/** Names of the head's layers, as the reference implementation calls them. */
+export interface HeadNames {
+  /** Global pooling layer (weightless). Default `global_pool`. */
+  pool?: string;
+  /** Classifier: `fc` in timm, `last_linear` in the Caffe/Cadene ports. */
+  classifier: string;
+}
+
+/**
+ * The top of a classification network: global pooling, optional dropout, and the classifier —
+ * or, without the top, the pooling Keras Applications' `pooling` option asks for.
+ */
+export function classifierHead(
+  features: tf.SymbolicTensor,
+  options: ResolvedModelOptions,
+  names: HeadNames,
+  dropoutRate = 0,
+): tf.SymbolicTensor {
+  const poolName = names.pool ?? 'global_pool';
+  const pooling = options.includeTop ? (options.pooling ?? 'avg') : options.pooling;
+  if (pooling === null) return features;
+  const pool =
+    pooling === 'avg'
+      ? tf.layers.globalAveragePooling2d({ name: poolName })
+      : tf.layers.globalMaxPooling2d({ name: poolName });
+  let x = pool.apply(features) as tf.SymbolicTensor;
+  if (!options.includeTop) return x;
+  if (dropoutRate > 0) {
+    x = tf.layers
+      .dropout({ rate: dropoutRate, name: `${names.classifier}_dropout` })
+      .apply(x) as tf.SymbolicTensor;
+  }
+  const logits = tf.layers
+    .dense({ units: options.classes, name: names.classifier })
+    .apply(x) as tf.SymbolicTensor;
+  return activation(
+    logits,
+    options.classifierActivation,
+    `${names.classifier}_${options.classifierActivation}`,
+  );
+}

@@ -1,0 +1,164 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { ModelOptions } from './models.js';
+
+/** What the registry knows about a model besides how to build it. */
+export interface ModelInfo {
+  /** Registered name, timm's where timm has the model (`seresnet50`). */
+  name: string;
+  /** Family, e.g. `resnet`. */
+  family: string;
+  /** Package that registers it, e.g. `@se/resnet`. */
+  package: string;
+  /** Whether the model has SE blocks when built without an `se` option. */
+  se: boolean;
+  /** The name of the same architecture with SE toggled, if registered (`resnet50` ↔ `seresnet50`). */
+  twin?: string;
+  /** The reference input size. */
+  defaultInputShape: [number, number, number];
+  /** Smallest height/width it accepts. */
+  minInputSize: number;
+  /** One line on what it is and which implementation it is exact to. */
+  description: string;
+  /** Figures of the paper this model should reproduce (Table 2 "FLOPs" are MACs). */
+  paper?: { gmacs?: number; table?: string };
+}
+
+/** Builds a model from Keras-Applications-style options. */
+export type ModelFactory<O extends ModelOptions = ModelOptions> = (options?: O) => tf.LayersModel;
+
+interface Entry {
+  factory: ModelFactory;
+  info: ModelInfo;
+}
+
+const registry = new Map<string, Entry>();
+
+/**
+ * Registers a model by name (timm's `register_model`). Family packages call it on import.
+ * Registering the same name twice with a different factory is an error.
+ *
+ * @example
+ * ```ts
+ * import { registerModel } from '@se/core';
+ *
+ * registerModel('tiny_se_cnn', (options) => buildTinyCnn(options), {
+ *   family: 'cnn', package: 'my-app', se: true,
+ *   defaultInputShape: [32, 32, 3], minInputSize: 8, description: 'A tiny SE CNN',
+ * });
+ * ```
+ */
+export function registerModel<O extends ModelOptions>(
+  name: string,
+  factory: ModelFactory<O>,
+  info: Omit<ModelInfo, 'name'>,
+): void {
+  if (!/^[a-z0-9_]+$/.test(name)) {
+    throw new Error(
+      `Model names are lowercase letters, digits and '_'; got ${JSON.stringify(name)}`,
+    );
+  }
+  const existing = registry.get(name);
+  if (existing && existing.factory !== factory) {
+    throw new Error(`A model named '${name}' is already registered (by ${existing.info.package})`);
+  }
+  registry.set(name, { factory: factory as ModelFactory, info: { ...info, name } });
+}
+
+/**
+ * Builds a registered model (timm's `create_model`). An unknown name is an error that lists the
+ * closest registered names.
+ *
+ * @example
+ * ```ts
+ * import '@se/resnet'; // registers resnet18…152, seresnet18…152, legacy_seresnet18…152
+ * import { createModel } from '@se/core';
+ *
+ * const model = createModel('seresnet50', { classes: 10, inputShape: [64, 64, 3] });
+ * ```
+ */
+export function createModel(name: string, options: ModelOptions = {}): tf.LayersModel {
+  return lookup(name).factory(options);
+}
+
+/** The registry entry of `name`; an unknown name lists close matches. */
+export function getModelInfo(name: string): ModelInfo {
+  return lookup(name).info;
+}
+
+function lookup(name: string): Entry {
+  const entry = registry.get(name);
+  if (entry) return entry;
+  const known = [...registry.keys()];
+  if (known.length === 0) {
+    throw new Error(
+      `Unknown model '${name}': no models are registered. Import a family package first, ` +
+        `e.g. \`import '@se/resnet'\`.`,
+    );
+  }
+  const close = closeMatches(name, known);
+  const hint = close.length > 0 ? ` Did you mean ${close.map((n) => `'${n}'`).join(', ')}?` : '';
+  throw new Error(`Unknown model '${name}'.${hint} listModels() lists all ${known.length}.`);
+}
+
+/**
+ * Registered models, sorted by name. `filter` is a substring or glob (`seresnet*`), a regular
+ * expression, or a predicate on {@link ModelInfo}.
+ *
+ * @example
+ * ```ts
+ * import { listModels } from '@se/core';
+ *
+ * listModels('seresnet*').map((m) => m.name); // ['seresnet101', 'seresnet152', …]
+ * ```
+ */
+export function listModels(filter?: string | RegExp | ((info: ModelInfo) => boolean)): ModelInfo[] {
+  const test =
+    filter === undefined
+      ? () => true
+      : typeof filter === 'function'
+        ? filter
+        : (info: ModelInfo) => toRegExp(filter).test(info.name);
+  return [...registry.values()]
+    .map((e) => e.info)
+    .filter(test)
+    .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+}
+
+function toRegExp(filter: string | RegExp): RegExp {
+  if (filter instanceof RegExp) return filter;
+  if (!filter.includes('*')) return new RegExp(escapeRegExp(filter));
+  return new RegExp(`^${filter.split('*').map(escapeRegExp).join('.*')}$`);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Up to five known names closest to `name` (edit distance, substrings first). */
+export function closeMatches(name: string, known: readonly string[]): string[] {
+  const query = name.toLowerCase();
+  const limit = Math.max(2, Math.floor(query.length / 3));
+  return known
+    .map((candidate) => {
+      const contains = candidate.includes(query) || query.includes(candidate);
+      return { candidate, score: editDistance(query, candidate) - (contains ? 100 : 0) };
+    })
+    .filter((m) => m.score <= limit)
+    .sort((a, b) => a.score - b.score || a.candidate.localeCompare(b.candidate))
+    .slice(0, 5)
+    .map((m) => m.candidate);
+}
+
+/** Levenshtein distance. */
+export function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}

@@ -1,0 +1,11 @@
+/**
+ * @se/mobilenet: MobileNet v1 and SE-MobileNet for TensorFlow.js.
+ *
+ * The models of this family are not built yet (see the project's issue 10); the package builds and
+ * publishes so that its place in the workspace and its dependency on @se/core are fixed.
+ *
+ * @packageDocumentation
+ */
+
+/** The family this package registers its models under. */
+export const FAMILY = 'mobilenet';
