@@ -41,6 +41,15 @@ export {
   summarize,
 } from './counting.js';
 export { ConfigError, checkChoice, checkInteger, describeValue } from './errors.js';
+export { fileSystem, registerFileSystemRouter } from './io/file-system.js';
+export {
+  exportPyTorchWeights,
+  type LoadPyTorchWeightsOptions,
+  type LoadPyTorchWeightsResult,
+  loadPyTorchWeights,
+  type TorchTensorMapping,
+  torchStateDictMapping,
+} from './io/pytorch.js';
 export {
   type RawTensor,
   readSafetensors,
@@ -91,3 +100,8 @@ export {
   type ModelInfo,
   registerModel,
 } from './registry.js';
+
+import { registerFileSystemRouter } from './io/file-system.js';
+
+// Like tfjs-node, make `model.save('file://…')` work in Node; does nothing in a browser.
+registerFileSystemRouter();

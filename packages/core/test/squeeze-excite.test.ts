@@ -39,7 +39,7 @@ function seLayer(options: SqueezeExciteOptions, fc: FcForm): tf.LayersModel {
 function scaled(gates: number[][]): number[][][][] {
   // y[h][w][c] = x[h][w][c] · gate, gates given per position (row-major) and channel.
   return [
-    X[0].map((row, h) =>
+    (X[0] ?? []).map((row, h) =>
       row.map((pixel, w) => pixel.map((v, c) => v * (gates[h * 2 + w]?.[c] ?? Number.NaN))),
     ),
   ];

@@ -14,6 +14,11 @@ export interface BatchNormArgs {
   momentum?: number;
   /** Added to the variance before the square root (default 1e-5, PyTorch). */
   epsilon?: number;
+  /**
+   * Start γ at zero instead of one, so a residual branch ending in this layer starts as the
+   * identity (timm's `zero_init_last`). Only affects initialisation.
+   */
+  zeroInit?: boolean;
 }
 
 /**
@@ -37,6 +42,7 @@ export class BatchNorm extends tf.layers.Layer {
   static className = 'BatchNorm';
   readonly momentum: number;
   readonly epsilon: number;
+  readonly zeroInit: boolean;
   private gamma?: tf.LayerVariable;
   private beta?: tf.LayerVariable;
   private movingMean?: tf.LayerVariable;
@@ -46,6 +52,7 @@ export class BatchNorm extends tf.layers.Layer {
     super({ name: args.name, trainable: args.trainable });
     this.momentum = args.momentum ?? 0.1;
     this.epsilon = args.epsilon ?? 1e-5;
+    this.zeroInit = args.zeroInit ?? false;
     if (!(this.momentum >= 0 && this.momentum <= 1)) {
       throw new ConfigError('BatchNorm momentum', this.momentum, 'a number in [0, 1]');
     }
@@ -56,7 +63,8 @@ export class BatchNorm extends tf.layers.Layer {
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const channels = nhwcChannels(`layer '${this.name}'`, singleShape(inputShape));
-    this.gamma = this.addWeight('gamma', [channels], 'float32', tf.initializers.ones());
+    const gammaInit = this.zeroInit ? tf.initializers.zeros() : tf.initializers.ones();
+    this.gamma = this.addWeight('gamma', [channels], 'float32', gammaInit);
     this.beta = this.addWeight('beta', [channels], 'float32', tf.initializers.zeros());
     this.movingMean = this.addWeight(
       'moving_mean',
@@ -119,7 +127,12 @@ export class BatchNorm extends tf.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon };
+    return {
+      ...super.getConfig(),
+      momentum: this.momentum,
+      epsilon: this.epsilon,
+      zeroInit: this.zeroInit,
+    };
   }
 }
 tf.serialization.registerClass(BatchNorm, 'SEZoo');
