@@ -47,6 +47,7 @@ export {
   type LoadPyTorchWeightsOptions,
   type LoadPyTorchWeightsResult,
   loadPyTorchWeights,
+  permuteAxes,
   type TorchTensorMapping,
   torchStateDictMapping,
 } from './io/pytorch.js';

@@ -88,7 +88,7 @@ export function fileSystem(path: string): tf.io.IOHandler {
       // Weights first: a model.json on disk always points at complete weights.
       await writeAtomically(fs, join(dir, WEIGHTS_BIN), weights);
       await writeAtomically(fs, join(dir, MODEL_JSON), JSON.stringify(modelJson));
-      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(modelJson) };
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     },
 
     async load(): Promise<tf.io.ModelArtifacts> {
