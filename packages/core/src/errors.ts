@@ -50,3 +50,10 @@ export function checkChoice<T extends string>(
   }
   return value as T;
 }
+
+/** Throws unless `groups` divides `count` (`what` names the count, e.g. "input channels"). */
+export function checkDivides(field: string, groups: number, count: number, what: string): void {
+  if (count % groups !== 0) {
+    throw new ConfigError(field, groups, `a divisor of the ${count} ${what}`);
+  }
+}

@@ -40,7 +40,7 @@ export {
   type ModelCount,
   summarize,
 } from './counting.js';
-export { ConfigError, checkChoice, checkInteger, describeValue } from './errors.js';
+export { ConfigError, checkChoice, checkDivides, checkInteger, describeValue } from './errors.js';
 export { fileSystem, registerFileSystemRouter } from './io/file-system.js';
 export {
   exportPyTorchWeights,
@@ -70,7 +70,6 @@ export {
   type ConvSpec,
   conv2d,
   convBn,
-  heNormalFanOut,
 } from './layers/builders.js';
 export {
   ChannelShuffle,
@@ -78,6 +77,7 @@ export {
   channelShuffle,
 } from './layers/channel-shuffle.js';
 export { GroupedConv2D, type GroupedConv2DArgs, groupedConv2d } from './layers/grouped-conv.js';
+export { heNormalFanOut } from './layers/initializers.js';
 export { Pool2D, type Pool2DArgs } from './layers/pool.js';
 export { windowOutput } from './layers/shapes.js';
 export { type CountsMacs, countsMacs, type IntPair, pair } from './layers/types.js';

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { checkInteger } from '../errors.js';
 import { BatchNorm, type BatchNormArgs } from './batch-norm.js';
 import { GroupedConv2D } from './grouped-conv.js';
-import type { Initializer } from './types.js';
+import { heNormalFanOut } from './initializers.js';
 
 /** Activations the builders accept (tfjs activation identifiers). */
 export type ActivationName =
@@ -27,11 +27,6 @@ export interface ConvSpec {
   /** Symmetric zero padding per side; default PyTorch's usual `dilation · (k − 1) / 2`. */
   padding?: number;
   useBias?: boolean;
-}
-
-/** He-normal over fan-out, the initialisation timm and torchvision give ResNet convolutions. */
-export function heNormalFanOut(): Initializer {
-  return tf.initializers.varianceScaling({ scale: 2, mode: 'fanOut', distribution: 'normal' });
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError, checkInteger } from '../errors.js';
+import { checkDivides, checkInteger } from '../errors.js';
 import { nhwcChannels, singleShape } from './shapes.js';
 
 /** Arguments of {@link ChannelShuffle}. */
@@ -34,13 +34,7 @@ export class ChannelShuffle extends tf.layers.Layer {
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const channels = nhwcChannels(`layer '${this.name}'`, singleShape(inputShape));
-    if (channels % this.groups !== 0) {
-      throw new ConfigError(
-        `layer '${this.name}' groups`,
-        this.groups,
-        `a divisor of the ${channels} input channels`,
-      );
-    }
+    checkDivides(`layer '${this.name}' groups`, this.groups, channels, 'input channels');
     this.built = true;
   }
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError, checkInteger } from '../errors.js';
+import { checkDivides, checkInteger } from '../errors.js';
+import { heNormalFanOut } from './initializers.js';
 import { nhwcChannels, singleShape, windowOutput } from './shapes.js';
 import { type CountsMacs, type Initializer, type IntPair, pair } from './types.js';
 
@@ -61,27 +62,13 @@ export class GroupedConv2D extends tf.layers.Layer implements CountsMacs {
     this.dilationRate = pair(args.dilationRate ?? 1);
     this.padding = args.padding ?? 'valid';
     this.useBias = args.useBias ?? false;
-    this.kernelInitializer =
-      args.kernelInitializer ??
-      tf.initializers.varianceScaling({ scale: 2, mode: 'fanOut', distribution: 'normal' });
-    if (this.filters % this.groups !== 0) {
-      throw new ConfigError(
-        `${who} groups`,
-        this.groups,
-        `a divisor of the ${this.filters} output filters`,
-      );
-    }
+    this.kernelInitializer = args.kernelInitializer ?? heNormalFanOut();
+    checkDivides(`${who} groups`, this.groups, this.filters, 'output filters');
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const channels = nhwcChannels(`layer '${this.name}'`, singleShape(inputShape));
-    if (channels % this.groups !== 0) {
-      throw new ConfigError(
-        `layer '${this.name}' groups`,
-        this.groups,
-        `a divisor of the ${channels} input channels`,
-      );
-    }
+    checkDivides(`layer '${this.name}' groups`, this.groups, channels, 'input channels');
     this.inChannels = channels;
     const [kh, kw] = this.kernelSize;
     this.kernel = this.addWeight(
