@@ -2,5 +2,6 @@
 // accelerated backends happen to be installed.
 import * as tf from '@tensorflow/tfjs';
 
-tf.env().set('IS_TEST', true);
+// Production mode also silences tfjs's "install tfjs-node" banner.
+tf.enableProdMode();
 await tf.setBackend('cpu');

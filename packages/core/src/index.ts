@@ -55,6 +55,7 @@ export {
   type RawTensor,
   readSafetensors,
   type SafetensorsData,
+  type SafetensorsDataTypes,
   type SafetensorsDtype,
   type SafetensorsFile,
   type SafetensorsTensor,

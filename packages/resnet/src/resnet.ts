@@ -244,7 +244,8 @@ export function buildResNet(
   return tf.model({ inputs: input, outputs: output, name: resolved.name ?? defaultName });
 }
 
-const DEPTHS = {
+/** Block kind and blocks per stage of each depth (He et al., Table 1). */
+export const RESNET_DEPTHS = {
   18: { block: 'basic', layers: [2, 2, 2, 2] },
   34: { block: 'basic', layers: [3, 4, 6, 3] },
   50: { block: 'bottleneck', layers: [3, 4, 6, 3] },
@@ -253,7 +254,7 @@ const DEPTHS = {
 } as const satisfies Record<number, { block: BlockKind; layers: number[] }>;
 
 /** Depths of the family. */
-export type ResNetDepth = keyof typeof DEPTHS;
+export type ResNetDepth = keyof typeof RESNET_DEPTHS;
 
 /** Paper Table 2 (Caffe layout): GMACs of ResNet / SE-ResNet at 224². */
 const PAPER_GMACS: Record<ResNetDepth, [number, number] | undefined> = {
@@ -285,11 +286,11 @@ export interface ResNetOptions extends ModelOptions {
  */
 export function resNet(options: ResNetOptions): tf.LayersModel {
   const { depth, layout = 'timm', ...rest } = options;
-  if (!Object.hasOwn(DEPTHS, depth)) {
-    throw new ConfigError('depth', depth, `one of ${Object.keys(DEPTHS).join(', ')}`);
+  if (!Object.hasOwn(RESNET_DEPTHS, depth)) {
+    throw new ConfigError('depth', depth, `one of ${Object.keys(RESNET_DEPTHS).join(', ')}`);
   }
   checkChoice('layout', layout, ['timm', 'caffe'] as const);
-  const { block, layers } = DEPTHS[depth];
+  const { block, layers } = RESNET_DEPTHS[depth];
   const architecture: ResNetArchitecture = {
     block,
     layers: [...layers] as ResNetArchitecture['layers'],
@@ -304,7 +305,7 @@ export function resnetArchitecture(
   depth: ResNetDepth,
   variant: 'plain' | 'se' | 'legacy',
 ): ResNetArchitecture {
-  const { block, layers } = DEPTHS[depth];
+  const { block, layers } = RESNET_DEPTHS[depth];
   return {
     block,
     layers: [...layers] as ResNetArchitecture['layers'],

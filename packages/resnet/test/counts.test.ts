@@ -29,7 +29,9 @@ describe('every registered ResNet has the reference parameter count', () => {
   });
   for (const [name, params] of Object.entries(REFERENCE_PARAMS)) {
     it(`${name}: ${params.toLocaleString('en-US')}`, () => {
-      expect(countParams(createModel(name))).toBe(params);
+      const model = createModel(name);
+      expect(countParams(model)).toBe(params);
+      model.dispose();
     });
   }
 });
@@ -46,13 +48,20 @@ describe('MACs at 224² against the paper (Table 2, Caffe layout)', () => {
       const seModel = createModel(`legacy_seresnet${depth}`);
       within1Percent(countMacs(seModel), se);
       expect(getModelInfo(`legacy_seresnet${depth}`).paper?.gmacs).toBe(se);
-      within1Percent(countMacs(resNet({ depth, layout: 'caffe' })), plain);
+      const plainModel = resNet({ depth, layout: 'caffe' });
+      within1Percent(countMacs(plainModel), plain);
+      seModel.dispose();
+      plainModel.dispose();
     });
   }
   it('the timm layout (stride on the 3×3) costs the well-known 4.09 G for ResNet-50', () => {
-    expect(countMacs(createModel('resnet50'))).toBe(4_089_184_256);
+    const plain = createModel('resnet50');
+    const withSE = createModel('seresnet50');
+    expect(countMacs(plain)).toBe(4_089_184_256);
     // SE adds its FC layers only: Σ 2·C·C/16 over the 16 blocks.
     const fcMacs = 3 * 2 * 256 * 16 + 4 * 2 * 512 * 32 + 6 * 2 * 1024 * 64 + 3 * 2 * 2048 * 128;
-    expect(countMacs(createModel('seresnet50')) - countMacs(createModel('resnet50'))).toBe(fcMacs);
+    expect(countMacs(withSE) - countMacs(plain)).toBe(fcMacs);
+    plain.dispose();
+    withSE.dispose();
   });
 });

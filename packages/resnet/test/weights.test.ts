@@ -39,12 +39,14 @@ const sortByKey = (entries: [string, number[]][]) =>
 describe('state_dict mapping, key by key', () => {
   for (const name of ['resnet50', 'seresnet50', 'legacy_seresnet50']) {
     it(`${name} has exactly timm's tensors with timm's shapes`, async () => {
-      const ours = torchStateDictMapping(createModel(name)).map(
+      const model = createModel(name);
+      const ours = torchStateDictMapping(model).map(
         (m) => [m.key, m.torchShape] as [string, number[]],
       );
       const reference = await referenceKeys(name);
       expect(ours.length).toBe(reference.length);
       expect(sortByKey(ours)).toEqual(sortByKey(reference));
+      model.dispose();
     });
   }
 });
@@ -70,7 +72,7 @@ describe('parity with timm on the reference fixtures (|Δ| < 1e-4)', () => {
   for (const [fixtureName, name] of [
     ['seresnet50_stem_layer1', 'seresnet50'],
     ['legacy_seresnet50_stem_layer1', 'legacy_seresnet50'],
-  ]) {
+  ] as const) {
     it(`${fixtureName}: stem, pool and stage 1 of ${name}`, async () => {
       const full = createModel(name, { inputShape: [64, 64, 3] });
       const stage1 = tf.model({
@@ -78,6 +80,7 @@ describe('parity with timm on the reference fixtures (|Δ| < 1e-4)', () => {
         outputs: full.getLayer('layer1.2.act').output,
       });
       expect(await parityError(fixtureName, stage1)).toBeLessThan(1e-4);
+      full.dispose();
     });
   }
   for (const [fixtureName, layout] of [
@@ -118,6 +121,8 @@ describe('round trips', () => {
     const differing = model.getWeights().filter((w, i) => !sameBits(w, copied[i]));
     expect(differing.map((w) => w.shape)).toEqual([]);
     expect(Buffer.from(exportPyTorchWeights(copy)).equals(Buffer.from(bytes))).toBe(true);
+    model.dispose();
+    copy.dispose();
   });
 
   it('saves to a directory without tfjs-node and loads back bit-identically', async () => {

@@ -1,0 +1,129 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import {
+  CliError,
+  mainJob,
+  modelsCommand,
+  overheadPercent,
+  parseInputShape,
+  summaryCommand,
+} from '../src/commands.js';
+
+// ResNet-18 at 224×224×3, worked out by hand (convolutions and the classifier; no BN, no pooling):
+//   conv1 7×7, 3 → 64 at 112×112:                          118,013,952
+//   layer1, four 3×3 64 → 64 at 56×56:                     462,422,016
+//   layer2/3/4, each 57,802,752 + 3 × 115,605,504 + 6,422,528 (1×1 downsample): 3 × 411,041,792
+//   fc 512 → 1000:                                              512,000
+const RESNET18_PARAMS = 11_689_512; // torchvision and timm
+const RESNET18_MACS = 1_814_073_344;
+// At 64×64×3 every feature map has (32/112)² of its area at 224×224×3; the classifier is unchanged.
+const RESNET18_MACS_64 = ((RESNET18_MACS - 512_000) / 12_544) * 1_024 + 512_000;
+
+describe('se-zoo models', () => {
+  it('lists resnet18 with its exact parameters and MACs', () => {
+    const progress: string[] = [];
+    const { rows, text } = modelsCommand('resnet18*', {
+      onProgress: (name) => progress.push(name),
+    });
+    expect(rows.map((row) => row.name)).toEqual(['resnet18']);
+    expect(progress).toEqual(['resnet18']);
+    const [row] = rows;
+    expect(row).toMatchObject({
+      name: 'resnet18',
+      family: 'resnet',
+      package: '@se/resnet',
+      se: false,
+      inputShape: [224, 224, 3],
+      params: RESNET18_PARAMS,
+      macs: RESNET18_MACS,
+    });
+    expect(row?.overhead).toBeUndefined();
+    expect(text).toContain('resnet18');
+    expect(text).toContain('11,689,512');
+    expect(text).toContain('1.81 G');
+    expect(text).toMatch(/1 model$/);
+  });
+
+  it('gives the SE overhead of seresnet18 over its twin resnet18', () => {
+    const { rows, text } = modelsCommand('seresnet18*');
+    expect(rows.map((row) => row.name)).toEqual(['seresnet18']);
+    const [row] = rows;
+    expect(row?.se).toBe(true);
+    expect(row?.twin).toBe('resnet18');
+    const params = row?.params ?? 0;
+    // SE adds two small FC layers per block: under 1% of the parameters of ResNet-18 …
+    expect(params).toBeGreaterThan(RESNET18_PARAMS);
+    expect(row?.overhead?.params).toBeCloseTo(overheadPercent(params, RESNET18_PARAMS), 10);
+    expect(row?.overhead?.params).toBeGreaterThan(0.5);
+    expect(row?.overhead?.params).toBeLessThan(1);
+    // … and a negligible share of its MACs (the paper's "0.26%" for ResNet-50).
+    expect(row?.macs).toBeGreaterThan(RESNET18_MACS);
+    expect(row?.overhead?.macs).toBeLessThan(0.1);
+    expect(text).toMatch(/\+0\.\d\d% \/ \+0\.\d\d% vs resnet18/);
+  });
+
+  it('reports a filter that matches nothing', () => {
+    expect(() => modelsCommand('no_such_model')).toThrow(CliError);
+    expect(() => modelsCommand('no_such_model')).toThrow(/No registered model matches/);
+  });
+});
+
+describe('se-zoo summary', () => {
+  it('summarizes resnet18 at its default input size', () => {
+    const { info, count, text } = summaryCommand('resnet18');
+    expect(info.defaultInputShape).toEqual([224, 224, 3]);
+    expect(count.inputShape).toEqual([224, 224, 3]);
+    expect(count.params).toBe(RESNET18_PARAMS);
+    expect(count.trainableParams).toBe(RESNET18_PARAMS);
+    expect(count.macs).toBe(RESNET18_MACS);
+    expect(text).toContain('Parameters: 11,689,512 (trainable 11,689,512)');
+    expect(text).toContain('MACs at 224×224×3: 1,814,073,344 (1.81 G)');
+  });
+
+  it('takes another input size', () => {
+    const { count, text } = summaryCommand('resnet18', { input: '64,64,3' });
+    expect(count.inputShape).toEqual([64, 64, 3]);
+    expect(count.params).toBe(RESNET18_PARAMS);
+    expect(count.macs).toBe(RESNET18_MACS_64);
+    expect(text).toContain('MACs at 64×64×3: 148,557,824');
+  });
+
+  it('lists close matches for an unknown name', () => {
+    expect(() => summaryCommand('resnet19')).toThrow(CliError);
+    expect(() => summaryCommand('resnet19')).toThrow(/Did you mean .*'resnet18'/);
+  });
+
+  it('rejects a malformed --input', () => {
+    expect(() => summaryCommand('resnet18', { input: '224,224' })).toThrow(/--input expects/);
+  });
+});
+
+describe('parseInputShape', () => {
+  it('reads comma- and x-separated sizes', () => {
+    expect(parseInputShape('224,224,3')).toEqual([224, 224, 3]);
+    expect(parseInputShape('32x32x3')).toEqual([32, 32, 3]);
+    expect(parseInputShape(' 64, 48 ,1')).toEqual([64, 48, 1]);
+  });
+
+  it('rejects anything else', () => {
+    for (const text of ['', '224', '224,224', '224,224,0', '224,224,3.5', 'a,b,c', '1,2,3,4']) {
+      expect(() => parseInputShape(text), text).toThrow(CliError);
+    }
+  });
+});
+
+describe('the main job', () => {
+  it('compares seresnet50 with resnet50 on the cpu backend', () => {
+    const result = mainJob();
+    expect(result.backend).toBe(tf.getBackend());
+    expect(result.plain.params).toBe(25_557_032); // torchvision and timm
+    expect(result.se.params).toBe(28_088_024); // timm
+    expect(result.overhead.params).toBeCloseTo(9.9, 1);
+    expect(result.overhead.macs).toBeGreaterThan(0);
+    expect(result.overhead.macs).toBeLessThan(1);
+    expect(result.text).toContain(`backend: ${tf.getBackend()}`);
+    expect(result.text).toContain('25,557,032');
+    expect(result.text).toContain('28,088,024');
+    expect(result.text).toContain('seresnet18 (@se/resnet) at 32×32×3');
+  });
+});

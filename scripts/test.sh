@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Every check of SE Zoo, from a clean clone: install (frozen lockfile), build, lint (Biome, with
+# formatting), typecheck, the API documentation (TypeDoc, warnings are errors) and the tests of
+# every workspace package. Ends with one line `N passed, N failed` summed over the packages'
+# vitest reports, and exits non-zero when any step or test failed.
+#
+#   bash scripts/test.sh
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export TURBO_TELEMETRY_DISABLED=1
+
+# shellcheck source=lib/pnpm.sh
+source scripts/lib/pnpm.sh
+
+# Where each package's vitest writes its JSON report (gitignored; a turbo output of `test`).
+readonly REPORT=test-results/vitest.json
+failed_steps=()
+
+# step NAME COMMAND...: runs a step, records a failure and returns its status.
+step() {
+  local name=$1
+  shift
+  local start=$SECONDS
+  echo
+  echo "==> ${name}: $*"
+  if "$@"; then
+    echo "<== ${name} passed ($((SECONDS - start)) s)"
+  else
+    local status=$?
+    echo "<== ${name} FAILED (exit ${status}, $((SECONDS - start)) s)"
+    failed_steps+=("${name}")
+    return "${status}"
+  fi
+}
+
+step pnpm ensure_pnpm || exit 1
+echo "pnpm $(pnpm --version), node $(node --version)"
+step install pnpm install --frozen-lockfile || exit 1
+
+# The other steps still run after a failure, so that one run reports everything that is wrong.
+step build pnpm build
+step lint pnpm lint
+step typecheck pnpm typecheck
+# `pnpm run docs`, not `pnpm docs`: pnpm hands `docs` to npm (`npm docs` opens a browser URL).
+step docs pnpm run docs
+
+rm -rf packages/*/test-results apps/*/test-results .turbo/runs
+# --continue=dependencies-successful: one package's failing tests do not stop the others'.
+# --summarize: .turbo/runs/*.json records each package's exit code for the summary below.
+step test pnpm test --continue=dependencies-successful --summarize -- \
+  --reporter=default --reporter=json --outputFile="${REPORT}"
+
+echo
+echo "==> test results"
+if ! summary=$(node scripts/test-summary.mjs "${REPORT}"); then
+  [[ " ${failed_steps[*]} " == *' test '* ]] || failed_steps+=(test)
+fi
+if [[ -z ${summary} ]]; then
+  echo 'scripts/test-summary.mjs printed nothing'
+  summary='0 passed, 1 failed'
+  failed_steps+=(test-summary)
+fi
+if [[ ${#failed_steps[@]} -gt 0 ]]; then
+  echo "FAILED steps: ${failed_steps[*]}"
+fi
+echo "${summary}"
+[[ ${#failed_steps[@]} -eq 0 ]]
