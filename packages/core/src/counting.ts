@@ -5,8 +5,11 @@ import { countsMacs } from './layers/types.js';
 
 /** Counts of one layer. */
 export interface LayerCount {
+  /** Layer name (the PyTorch module path for SE Zoo's models). */
   name: string;
+  /** tfjs class name, e.g. `Conv2D` or `SqueezeExcite`. */
   className: string;
+  /** Output shape without the batch axis, e.g. `[56, 56, 256]`. */
   outputShape: (number | null)[];
   /** Parameters as PyTorch counts them (no BatchNorm running statistics). */
   params: number;
@@ -18,10 +21,13 @@ export interface LayerCount {
 export interface ModelCount {
   /** `[height, width, channels]` the MACs were computed for. */
   inputShape: number[];
+  /** Every layer of the model, in `model.layers` order. */
   layers: LayerCount[];
+  /** Total parameters as PyTorch counts them (sum of the layers' `params`). */
   params: number;
   /** Parameters a `fit` would update (the trainable subset of `params`). */
   trainableParams: number;
+  /** Total multiply–accumulates for one image (sum of the layers' `macs`). */
   macs: number;
 }
 
@@ -58,14 +64,26 @@ export function countParams(layer: tf.layers.Layer): number {
  * import '@se/resnet';
  * import { countMacs, createModel } from '@se/core';
  *
- * countMacs(createModel('legacy_seresnet50')) / 1e9; // ≈ 3.87 (paper, Table 2)
+ * countMacs(createModel('legacy_seresnet50')) / 1e9; // 3.86 (the paper's Table 2 says 3.87)
  * ```
  */
 export function countMacs(model: tf.LayersModel, inputShape?: number[]): number {
   return summarize(model, inputShape).macs;
 }
 
-/** Per-layer parameters, output shapes and MACs of `model` at `inputShape`. */
+/**
+ * Per-layer parameters, output shapes and MACs of `model` at `inputShape` (`[height, width,
+ * channels]`; required when the model accepts any size).
+ *
+ * @example
+ * ```ts
+ * import '@se/resnet';
+ * import { createModel, summarize } from '@se/core';
+ *
+ * const model = createModel('seresnet18', { inputShape: [null, null, 3] });
+ * const { params, macs, layers } = summarize(model, [224, 224, 3]);
+ * ```
+ */
 export function summarize(model: tf.LayersModel, inputShape?: number[]): ModelCount {
   const input = resolveInput(model, inputShape);
   const shapes = new Map<string, tf.Shape>();
@@ -173,12 +191,31 @@ function layerMacs(layer: tf.layers.Layer, inputShapes: tf.Shape[], outputShape:
   }
 }
 
-/** Formats a count with thousands separators (`25,557,032`). */
+/**
+ * Formats a count with thousands separators (`25,557,032`).
+ *
+ * @example
+ * ```ts
+ * import { formatCount } from '@se/core';
+ *
+ * formatCount(25557032); // '25,557,032'
+ * ```
+ */
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }
 
-/** Formats MACs in G or M (`3.87 G`). */
+/**
+ * Formats MACs in G (two decimals, from 10⁹) or M (one decimal).
+ *
+ * @example
+ * ```ts
+ * import { formatMacs } from '@se/core';
+ *
+ * formatMacs(3.87e9); // '3.87 G'
+ * formatMacs(5.6e8); // '560.0 M'
+ * ```
+ */
 export function formatMacs(macs: number): string {
   return macs >= 1e9 ? `${(macs / 1e9).toFixed(2)} G` : `${(macs / 1e6).toFixed(1)} M`;
 }
@@ -186,6 +223,9 @@ export function formatMacs(macs: number): string {
 /**
  * A printable table of a {@link ModelCount}: every layer with parameters or MACs (or every layer
  * with `all`), then the totals.
+ *
+ * @param options `all`: list every layer, weightless ones included; `title`: a line printed
+ *   above the table.
  *
  * @example
  * ```ts

@@ -1,6 +1,18 @@
 /**
  * An option that SE Zoo cannot build a model from. The message names the field and the value,
  * and says what would have been accepted.
+ *
+ * @example
+ * ```ts
+ * import '@se/resnet';
+ * import { ConfigError, createModel } from '@se/core';
+ *
+ * try {
+ *   createModel('seresnet50', { se: { reduction: 0 } });
+ * } catch (error) {
+ *   if (error instanceof ConfigError) console.log(error.field); // 'se.reduction'
+ * }
+ * ```
  */
 export class ConfigError extends Error {
   /** Dotted path of the offending option, e.g. `se.reduction`. */
@@ -16,7 +28,16 @@ export class ConfigError extends Error {
   }
 }
 
-/** Renders a rejected value the way a user typed it (strings quoted, arrays bracketed). */
+/**
+ * Renders a rejected value the way a user typed it (strings quoted, arrays bracketed).
+ *
+ * @example
+ * ```ts
+ * import { describeValue } from '@se/core';
+ *
+ * describeValue(['avg', 3]); // '["avg", 3]'
+ * ```
+ */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(describeValue).join(', ')}]`;
@@ -25,7 +46,18 @@ export function describeValue(value: unknown): string {
   return String(value);
 }
 
-/** Throws unless `value` is an integer in `[min, max]`. */
+/**
+ * Returns `value` if it is an integer in `[min, max]` (`max` default +∞); otherwise throws a
+ * {@link ConfigError} for `field`.
+ *
+ * @example
+ * ```ts
+ * import { checkInteger } from '@se/core';
+ *
+ * checkInteger('classes', 10, 1); // 10
+ * checkInteger('classes', 0, 1); // throws: Invalid classes: 0. Expected an integer ≥ 1.
+ * ```
+ */
 export function checkInteger(
   field: string,
   value: unknown,
@@ -39,7 +71,17 @@ export function checkInteger(
   return value;
 }
 
-/** Throws unless `value` is one of `choices`. */
+/**
+ * Returns `value`, typed as one of `choices`, if it is one; otherwise throws a
+ * {@link ConfigError} for `field`.
+ *
+ * @example
+ * ```ts
+ * import { checkChoice } from '@se/core';
+ *
+ * const pooling = checkChoice('pooling', 'avg', ['avg', 'max'] as const); // 'avg' | 'max'
+ * ```
+ */
 export function checkChoice<T extends string>(
   field: string,
   value: unknown,
@@ -51,7 +93,18 @@ export function checkChoice<T extends string>(
   return value as T;
 }
 
-/** Throws unless `groups` divides `count` (`what` names the count, e.g. "input channels"). */
+/**
+ * Throws a {@link ConfigError} for `field` unless `groups` divides `count` (`what` names the
+ * count, e.g. "input channels").
+ *
+ * @example
+ * ```ts
+ * import { checkDivides } from '@se/core';
+ *
+ * checkDivides('groups', 32, 128, 'input channels'); // passes
+ * checkDivides('groups', 3, 128, 'input channels'); // throws: … Expected a divisor of the 128 …
+ * ```
+ */
 export function checkDivides(field: string, groups: number, count: number, what: string): void {
   if (count % groups !== 0) {
     throw new ConfigError(field, groups, `a divisor of the ${count} ${what}`);

@@ -41,11 +41,17 @@ export interface ArchitectureLimits {
 
 /** {@link ModelOptions} validated and with defaults filled in (except `se`). */
 export interface ResolvedModelOptions {
+  /** Whether the model ends in global pooling and the classifier. */
   includeTop: boolean;
+  /** `[height, width, channels]`, the architecture's default when not given. */
   inputShape: InputShape;
+  /** `'avg'` or `'max'` global pooling, or null: average pooling under the top, none without. */
   pooling: 'avg' | 'max' | null;
+  /** Number of classes of the classifier. */
   classes: number;
+  /** Activation of the classifier. */
   classifierActivation: 'softmax' | 'linear';
+  /** Model name, or undefined for the factory's default. */
   name: string | undefined;
 }
 
@@ -60,7 +66,17 @@ const COMMON_OPTION_KEYS = [
   'name',
 ] as const;
 
-/** Throws for any key of `options` that is not in `known` (catches typos like `clases`). */
+/**
+ * Throws a {@link ConfigError} for any key of `options` that is not in `known` (catches typos
+ * like `clases`). `what` names the options in the message.
+ *
+ * @example
+ * ```ts
+ * import { checkKnownKeys } from '@se/core';
+ *
+ * checkKnownKeys('model', { clases: 10 }, ['classes']); // throws: Invalid model option 'clases': …
+ * ```
+ */
 export function checkKnownKeys(what: string, options: object, known: readonly string[]): void {
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {
@@ -74,7 +90,20 @@ export function checkKnownKeys(what: string, options: object, known: readonly st
 }
 
 /**
- * Validates the Keras-style options of a factory. `extraKeys` lists the family's own options.
+ * Validates the Keras-style options of a factory and fills in the defaults. `extraKeys` lists
+ * the family's own options; any other unknown key, or non-null `weights`, is a
+ * {@link ConfigError}.
+ *
+ * @example
+ * ```ts
+ * import { resolveModelOptions } from '@se/core';
+ *
+ * const resolved = resolveModelOptions(
+ *   { classes: 10 },
+ *   { defaultInputShape: [224, 224, 3], minInputSize: 32 },
+ * );
+ * resolved.inputShape; // [224, 224, 3]
+ * ```
  */
 export function resolveModelOptions(
   options: ModelOptions,
@@ -143,6 +172,21 @@ export interface HeadNames {
 /**
  * The top of a classification network: global pooling, optional dropout, and the classifier —
  * or, without the top, the pooling Keras Applications' `pooling` option asks for.
+ *
+ * @param dropoutRate Dropout before the classifier (default 0: none).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { classifierHead, resolveModelOptions } from '@se/core';
+ *
+ * const options = resolveModelOptions(
+ *   { classes: 10 },
+ *   { defaultInputShape: [32, 32, 3], minInputSize: 8 },
+ * );
+ * const features = tf.input({ shape: [4, 4, 512] });
+ * const probabilities = classifierHead(features, options, { classifier: 'fc' });
+ * ```
  */
 export function classifierHead(
   features: tf.SymbolicTensor,

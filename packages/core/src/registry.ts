@@ -20,7 +20,12 @@ export interface ModelInfo {
   /** One line on what it is and which implementation it is exact to. */
   description: string;
   /** Figures of the paper this model should reproduce (Table 2 "FLOPs" are MACs). */
-  paper?: { gmacs?: number; table?: string };
+  paper?: {
+    /** Multiply–accumulates in billions at the default input size, as the paper reports them. */
+    gmacs?: number;
+    /** Where in the paper the figures are, e.g. `Table 2`. */
+    table?: string;
+  };
 }
 
 /** Builds a model from Keras-Applications-style options. */
@@ -39,11 +44,24 @@ const registry = new Map<string, Entry>();
  *
  * @example
  * ```ts
- * import { registerModel } from '@se/core';
+ * import * as tf from '@tensorflow/tfjs';
+ * import { type ModelOptions, registerModel, SqueezeExcite } from '@se/core';
  *
- * registerModel('tiny_se_cnn', (options) => buildTinyCnn(options), {
- *   family: 'cnn', package: 'my-app', se: true,
- *   defaultInputShape: [32, 32, 3], minInputSize: 8, description: 'A tiny SE CNN',
+ * function tinySeCnn(options: ModelOptions = {}): tf.LayersModel {
+ *   const input = tf.input({ shape: [32, 32, 3] });
+ *   const x = tf.layers.conv2d({ filters: 16, kernelSize: 3, activation: 'relu' }).apply(input);
+ *   const y = new SqueezeExcite({ reduction: 4 }).apply(x);
+ *   const z = tf.layers.globalAveragePooling2d({}).apply(y);
+ *   const output = tf.layers.dense({ units: options.classes ?? 10 }).apply(z);
+ *   return tf.model({ inputs: input, outputs: output as tf.SymbolicTensor });
+ * }
+ * registerModel('tiny_se_cnn', tinySeCnn, {
+ *   family: 'cnn',
+ *   package: 'my-app',
+ *   se: true,
+ *   defaultInputShape: [32, 32, 3],
+ *   minInputSize: 8,
+ *   description: 'A tiny SE CNN',
  * });
  * ```
  */
@@ -80,7 +98,17 @@ export function createModel(name: string, options: ModelOptions = {}): tf.Layers
   return lookup(name).factory(options);
 }
 
-/** The registry entry of `name`; an unknown name lists close matches. */
+/**
+ * The registry entry of `name`; an unknown name is an error that lists close matches.
+ *
+ * @example
+ * ```ts
+ * import '@se/resnet';
+ * import { getModelInfo } from '@se/core';
+ *
+ * getModelInfo('seresnet50').twin; // 'resnet50'
+ * ```
+ */
 export function getModelInfo(name: string): ModelInfo {
   return lookup(name).info;
 }
@@ -108,7 +136,7 @@ function lookup(name: string): Entry {
  * ```ts
  * import { listModels } from '@se/core';
  *
- * listModels('seresnet*').map((m) => m.name); // ['seresnet101', 'seresnet152', …]
+ * listModels('seresnet*').map((m) => m.name); // ['seresnet18', 'seresnet34', …, 'seresnet152']
  * ```
  */
 export function listModels(filter?: string | RegExp | ((info: ModelInfo) => boolean)): ModelInfo[] {
@@ -134,7 +162,17 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Up to five known names closest to `name` (edit distance, substrings first). */
+/**
+ * Up to five known names closest to `name` (edit distance, substrings first), as the registry's
+ * "Did you mean" hint uses them.
+ *
+ * @example
+ * ```ts
+ * import { closeMatches } from '@se/core';
+ *
+ * closeMatches('seresnet5', ['resnet50', 'seresnet50', 'vgg16']); // ['seresnet50', 'resnet50']
+ * ```
+ */
 export function closeMatches(name: string, known: readonly string[]): string[] {
   const query = name.toLowerCase();
   const limit = Math.max(2, Math.floor(query.length / 3));
@@ -149,7 +187,17 @@ export function closeMatches(name: string, known: readonly string[]): string[] {
     .map((m) => m.candidate);
 }
 
-/** Levenshtein distance. */
+/**
+ * Levenshtein distance: the fewest single-character insertions, deletions and substitutions
+ * that turn `a` into `b`.
+ *
+ * @example
+ * ```ts
+ * import { editDistance } from '@se/core';
+ *
+ * editDistance('resnet', 'resnext'); // 1
+ * ```
+ */
 export function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {

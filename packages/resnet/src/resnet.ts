@@ -36,9 +36,13 @@ export type ResNetLayout = 'timm' | 'caffe';
 
 /** A ResNet: its block, blocks per stage, layout, and whether it has SE by default. */
 export interface ResNetArchitecture {
+  /** Residual unit of every stage. */
   block: BlockKind;
+  /** Blocks in each of the four stages, e.g. `[3, 4, 6, 3]` for ResNet-50. */
   layers: [number, number, number, number];
+  /** Reference implementation whose layer names and details the network follows. */
   layout: ResNetLayout;
+  /** Whether the network has SE blocks when built without an `se` option. */
   se: boolean;
 }
 
@@ -98,7 +102,9 @@ export interface ResNetBlockSpec {
   name: string;
   /** Width of the block's 3×3 convolution(s). */
   planes: number;
+  /** Stride of the block: 2 for the first block of stages 2–4, else 1. */
   stride: number;
+  /** Reference implementation the block follows. */
   layout: ResNetLayout;
   /** SE settings of the block's stage, or null. */
   se: ResolvedSE | null;
@@ -121,7 +127,20 @@ function projection(x: tf.SymbolicTensor, spec: ResNetBlockSpec, outChannels: nu
     });
 }
 
-/** Two 3×3 convolutions (ResNet-18/34). SE_3×3 sits after the first. */
+/**
+ * Two 3×3 convolutions (ResNet-18/34). SE_3×3 sits after the first.
+ *
+ * @example
+ * ```ts
+ * import { seForStage } from '@se/core';
+ * import { basicBlock, resolveResNetSE } from '@se/resnet';
+ * import * as tf from '@tensorflow/tfjs';
+ *
+ * const se = seForStage(resolveResNetSE('timm', true, true), 2);
+ * const x = tf.input({ shape: [56, 56, 64] });
+ * const y = basicBlock(x, { name: 'layer2.0', planes: 128, stride: 2, layout: 'timm', se });
+ * ```
+ */
 export function basicBlock(x: tf.SymbolicTensor, spec: ResNetBlockSpec): tf.SymbolicTensor {
   const layout = LAYOUTS[spec.layout];
   const { name, planes } = spec;
@@ -152,7 +171,19 @@ export function basicBlock(x: tf.SymbolicTensor, spec: ResNetBlockSpec): tf.Symb
   });
 }
 
-/** 1×1 → 3×3 → 1×1 (×4) bottleneck (ResNet-50/101/152). The layout decides where the stride is. */
+/**
+ * 1×1 → 3×3 → 1×1 (×4) bottleneck (ResNet-50/101/152). The layout decides where the stride is.
+ *
+ * @example
+ * ```ts
+ * import { bottleneck } from '@se/resnet';
+ * import * as tf from '@tensorflow/tfjs';
+ *
+ * const x = tf.input({ shape: [56, 56, 64] });
+ * const y = bottleneck(x, { name: 'layer1.0', planes: 64, stride: 1, layout: 'caffe', se: null });
+ * // y: [56, 56, 256], with a projection shortcut `layer1.0.downsample`
+ * ```
+ */
 export function bottleneck(x: tf.SymbolicTensor, spec: ResNetBlockSpec): tf.SymbolicTensor {
   const layout = LAYOUTS[spec.layout];
   const { name, planes } = spec;
@@ -194,7 +225,18 @@ export function bottleneck(x: tf.SymbolicTensor, spec: ResNetBlockSpec): tf.Symb
 
 const BLOCKS = { basic: basicBlock, bottleneck } as const;
 
-/** The ResNet stem: 7×7/2 convolution, BN, ReLU, 3×3/2 max pool. */
+/**
+ * The ResNet stem: 7×7/2 convolution, BN, ReLU, 3×3/2 max pool (padding 1 in the timm layout,
+ * ceil mode in the Caffe layout); a quarter of the input's height and width.
+ *
+ * @example
+ * ```ts
+ * import { stem } from '@se/resnet';
+ * import * as tf from '@tensorflow/tfjs';
+ *
+ * const x = stem(tf.input({ shape: [224, 224, 3] }), 'timm'); // [56, 56, 64]
+ * ```
+ */
 export function stem(input: tf.SymbolicTensor, layout: ResNetLayout): tf.SymbolicTensor {
   const spec = LAYOUTS[layout];
   const x = convBn(input, {
@@ -209,7 +251,18 @@ export function stem(input: tf.SymbolicTensor, layout: ResNetLayout): tf.Symboli
   return new Pool2D(spec.pool).apply(x) as tf.SymbolicTensor;
 }
 
-/** The SE settings of a layout (timm's divisor-8 rounding or Caffe's ⌊C/16⌋) for `se`. */
+/**
+ * The SE settings of a layout (timm's divisor-8 rounding or Caffe's ⌊C/16⌋) for `se`, or null
+ * for the plain network; `enabledByDefault` applies when `se` is undefined.
+ *
+ * @example
+ * ```ts
+ * import { resolveResNetSE } from '@se/resnet';
+ *
+ * resolveResNetSE('caffe', { stages: [3, 4] }, true)?.block.divisor; // 1
+ * resolveResNetSE('timm', undefined, false); // null
+ * ```
+ */
 export function resolveResNetSE(
   layout: ResNetLayout,
   se: ModelOptions['se'],
@@ -218,7 +271,17 @@ export function resolveResNetSE(
   return resolveSEConfig(se, LAYOUTS[layout].seDefaults, 4, enabledByDefault);
 }
 
-/** Builds any ResNet of this family from its architecture and Keras-style options. */
+/**
+ * Builds any ResNet of this family from its architecture and Keras-style options.
+ * `defaultName` names the model when `options.name` is not given.
+ *
+ * @example
+ * ```ts
+ * import { buildResNet, resnetArchitecture } from '@se/resnet';
+ *
+ * const model = buildResNet(resnetArchitecture(50, 'legacy'), { classes: 10 }, 'my_senet');
+ * ```
+ */
 export function buildResNet(
   architecture: ResNetArchitecture,
   options: ModelOptions = {},
@@ -246,11 +309,41 @@ export function buildResNet(
 
 /** Block kind and blocks per stage of each depth (He et al., Table 1). */
 export const RESNET_DEPTHS = {
-  18: { block: 'basic', layers: [2, 2, 2, 2] },
-  34: { block: 'basic', layers: [3, 4, 6, 3] },
-  50: { block: 'bottleneck', layers: [3, 4, 6, 3] },
-  101: { block: 'bottleneck', layers: [3, 4, 23, 3] },
-  152: { block: 'bottleneck', layers: [3, 8, 36, 3] },
+  /** ResNet-18. */
+  18: {
+    /** Basic blocks. */
+    block: 'basic',
+    /** Blocks per stage. */
+    layers: [2, 2, 2, 2],
+  },
+  /** ResNet-34. */
+  34: {
+    /** Basic blocks. */
+    block: 'basic',
+    /** Blocks per stage. */
+    layers: [3, 4, 6, 3],
+  },
+  /** ResNet-50. */
+  50: {
+    /** Bottleneck blocks. */
+    block: 'bottleneck',
+    /** Blocks per stage. */
+    layers: [3, 4, 6, 3],
+  },
+  /** ResNet-101. */
+  101: {
+    /** Bottleneck blocks. */
+    block: 'bottleneck',
+    /** Blocks per stage. */
+    layers: [3, 4, 23, 3],
+  },
+  /** ResNet-152. */
+  152: {
+    /** Bottleneck blocks. */
+    block: 'bottleneck',
+    /** Blocks per stage. */
+    layers: [3, 8, 36, 3],
+  },
 } as const satisfies Record<number, { block: BlockKind; layers: number[] }>;
 
 /** Depths of the family. */
@@ -300,7 +393,18 @@ export function resNet(options: ResNetOptions): tf.LayersModel {
   return buildResNet(architecture, rest, `resnet${depth}`);
 }
 
-/** The architecture behind a registered name. */
+/**
+ * The architecture behind a registered name: `'plain'` is `resnet{depth}`, `'se'`
+ * `seresnet{depth}`, `'legacy'` `legacy_seresnet{depth}` (Caffe layout).
+ *
+ * @example
+ * ```ts
+ * import { resnetArchitecture } from '@se/resnet';
+ *
+ * resnetArchitecture(50, 'legacy');
+ * // { block: 'bottleneck', layers: [3, 4, 6, 3], layout: 'caffe', se: true }
+ * ```
+ */
 export function resnetArchitecture(
   depth: ResNetDepth,
   variant: 'plain' | 'se' | 'legacy',
@@ -352,19 +456,84 @@ const R50 = register(50);
 const R101 = register(101);
 const R152 = register(152);
 
-/** ResNet-18 (timm `resnet18`). */
+/**
+ * ResNet-18 (timm `resnet18`).
+ *
+ * @example
+ * ```ts
+ * import { resnet18 } from '@se/resnet';
+ *
+ * const model = resnet18({ classes: 10, inputShape: [32, 32, 3] });
+ * ```
+ */
 export const resnet18 = R18.plain;
-/** ResNet-34 (timm `resnet34`). */
+/**
+ * ResNet-34 (timm `resnet34`).
+ *
+ * @example
+ * ```ts
+ * import { resnet34 } from '@se/resnet';
+ *
+ * // A 512-channel feature extractor with global average pooling.
+ * const backbone = resnet34({ includeTop: false, pooling: 'avg' });
+ * ```
+ */
 export const resnet34 = R34.plain;
-/** ResNet-50 (timm `resnet50`, 25,557,032 parameters). */
+/**
+ * ResNet-50 (timm `resnet50`, 25,557,032 parameters).
+ *
+ * @example
+ * ```ts
+ * import { resnet50 } from '@se/resnet';
+ *
+ * const logits = resnet50({ classifierActivation: 'linear' }); // as timm: no softmax
+ * ```
+ */
 export const resnet50 = R50.plain;
-/** ResNet-101 (timm `resnet101`). */
+/**
+ * ResNet-101 (timm `resnet101`).
+ *
+ * @example
+ * ```ts
+ * import { resnet101 } from '@se/resnet';
+ *
+ * const model = resnet101({ name: 'backbone', includeTop: false });
+ * ```
+ */
 export const resnet101 = R101.plain;
-/** ResNet-152 (timm `resnet152`). */
+/**
+ * ResNet-152 (timm `resnet152`).
+ *
+ * @example
+ * ```ts
+ * import { resnet152 } from '@se/resnet';
+ *
+ * // The same network with SE blocks in its last two stages only (paper Table 13).
+ * const model = resnet152({ se: { stages: [3, 4] } });
+ * ```
+ */
 export const resnet152 = R152.plain;
-/** SE-ResNet-18 (timm `seresnet18`). */
+/**
+ * SE-ResNet-18 (timm `seresnet18`).
+ *
+ * @example
+ * ```ts
+ * import { seResNet18 } from '@se/resnet';
+ *
+ * const model = seResNet18({ classes: 100, inputShape: [64, 64, 3] });
+ * ```
+ */
 export const seResNet18 = R18.se;
-/** SE-ResNet-34 (timm `seresnet34`). */
+/**
+ * SE-ResNet-34 (timm `seresnet34`).
+ *
+ * @example
+ * ```ts
+ * import { seResNet34 } from '@se/resnet';
+ *
+ * const plain = seResNet34({ se: false }); // the ResNet-34 baseline
+ * ```
+ */
 export const seResNet34 = R34.se;
 /**
  * SE-ResNet-50 (timm `seresnet50`, 28,088,024 parameters).
@@ -377,17 +546,81 @@ export const seResNet34 = R34.se;
  * ```
  */
 export const seResNet50 = R50.se;
-/** SE-ResNet-101 (timm `seresnet101`). */
+/**
+ * SE-ResNet-101 (timm `seresnet101`).
+ *
+ * @example
+ * ```ts
+ * import { seResNet101 } from '@se/resnet';
+ *
+ * const model = seResNet101({ se: { squeeze: 'max' } }); // paper §6.3 ablation
+ * ```
+ */
 export const seResNet101 = R101.se;
-/** SE-ResNet-152 (timm `seresnet152`). */
+/**
+ * SE-ResNet-152 (timm `seresnet152`).
+ *
+ * @example
+ * ```ts
+ * import { seResNet152 } from '@se/resnet';
+ *
+ * const model = seResNet152({ se: { gate: 'tanh' } }); // paper §6.4 ablation
+ * ```
+ */
 export const seResNet152 = R152.se;
-/** SE-ResNet-18 in the Caffe release's layout (timm `legacy_seresnet18`). */
+/**
+ * SE-ResNet-18 in the Caffe release's layout (timm `legacy_seresnet18`).
+ *
+ * @example
+ * ```ts
+ * import { legacySeResNet18 } from '@se/resnet';
+ *
+ * const model = legacySeResNet18({ classes: 10 });
+ * ```
+ */
 export const legacySeResNet18 = R18.legacy;
-/** SE-ResNet-34 in the Caffe release's layout (timm `legacy_seresnet34`). */
+/**
+ * SE-ResNet-34 in the Caffe release's layout (timm `legacy_seresnet34`).
+ *
+ * @example
+ * ```ts
+ * import { legacySeResNet34 } from '@se/resnet';
+ *
+ * const model = legacySeResNet34({ se: { position: 'identity' } }); // SE-Identity
+ * ```
+ */
 export const legacySeResNet34 = R34.legacy;
-/** SE-ResNet-50 in the Caffe release's layout (timm `legacy_seresnet50`; paper: 3.87 GMACs). */
+/**
+ * SE-ResNet-50 in the Caffe release's layout (timm `legacy_seresnet50`; paper: 3.87 GMACs).
+ *
+ * @example
+ * ```ts
+ * import { countMacs } from '@se/core';
+ * import { legacySeResNet50 } from '@se/resnet';
+ *
+ * countMacs(legacySeResNet50()) / 1e9; // 3.86 (the paper's Table 2 says 3.87)
+ * ```
+ */
 export const legacySeResNet50 = R50.legacy;
-/** SE-ResNet-101 in the Caffe release's layout (timm `legacy_seresnet101`). */
+/**
+ * SE-ResNet-101 in the Caffe release's layout (timm `legacy_seresnet101`).
+ *
+ * @example
+ * ```ts
+ * import { legacySeResNet101 } from '@se/resnet';
+ *
+ * const model = legacySeResNet101({ se: { reduction: 8 } });
+ * ```
+ */
 export const legacySeResNet101 = R101.legacy;
-/** SE-ResNet-152 in the Caffe release's layout (timm `legacy_seresnet152`). */
+/**
+ * SE-ResNet-152 in the Caffe release's layout (timm `legacy_seresnet152`).
+ *
+ * @example
+ * ```ts
+ * import { legacySeResNet152 } from '@se/resnet';
+ *
+ * const model = legacySeResNet152({ inputShape: [null, null, 3] }); // any input size
+ * ```
+ */
 export const legacySeResNet152 = R152.legacy;

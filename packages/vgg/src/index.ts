@@ -9,3 +9,5 @@
 
 /** The family this package registers its models under. */
 export const FAMILY = 'vgg';
+
+export * from './cnn.js';

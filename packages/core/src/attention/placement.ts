@@ -18,6 +18,7 @@ import {
  * - `'3x3'`: SE_3×3, inside the branch right after the 3×3 convolution (fewer channels).
  */
 export type SEPosition = 'standard' | 'pre' | 'post' | 'identity' | '3x3';
+/** Every {@link SEPosition}, in the order of the paper's Fig. 5. */
 export const SE_POSITIONS: readonly SEPosition[] = ['standard', 'pre', 'post', 'identity', '3x3'];
 
 /** SE options of a whole network: the block's options plus where and in which stages. */
@@ -30,7 +31,9 @@ export interface SEConfig extends SqueezeExciteOptions {
 
 /** An {@link SEConfig} validated against a network with a given number of stages. */
 export interface ResolvedSE {
+  /** Validated options of each SE block, with the family's defaults filled in. */
   block: ResolvedSqueezeExcite;
+  /** Where each residual unit's SE block sits. */
   position: SEPosition;
   /** Sorted 1-based stage indices. */
   stages: number[];
@@ -38,7 +41,16 @@ export interface ResolvedSE {
 
 /**
  * Resolves the `se` factory option. `defaults` are the family's SE defaults (e.g. timm's
- * divisor 8), `enabled` whether the model name has SE when `se` is omitted.
+ * divisor 8), `enabled` whether the model name has SE when `se` is omitted. Returns null for the
+ * plain network (`se: false`, or `se` omitted and not `enabled`).
+ *
+ * @example
+ * ```ts
+ * import { resolveSEConfig } from '@se/core';
+ *
+ * const se = resolveSEConfig({ position: 'pre', stages: [3, 4] }, { divisor: 8 }, 4, true);
+ * se?.stages; // [3, 4]
+ * ```
  */
 export function resolveSEConfig(
   se: SEConfig | boolean | undefined,
@@ -68,12 +80,34 @@ export function resolveSEConfig(
   };
 }
 
-/** The SE settings for one stage, or null where that stage has none. */
+/**
+ * The SE settings for one (1-based) stage, or null where that stage has none.
+ *
+ * @example
+ * ```ts
+ * import { resolveSEConfig, seForStage } from '@se/core';
+ *
+ * const se = resolveSEConfig({ stages: [4] }, {}, 4, true);
+ * seForStage(se, 1); // null
+ * seForStage(se, 4) === se; // true
+ * ```
+ */
 export function seForStage(se: ResolvedSE | null, stage: number): ResolvedSE | null {
   return se?.stages.includes(stage) ? se : null;
 }
 
-/** Applies one SE block named `name` to `x`. */
+/**
+ * Applies one {@link SqueezeExcite} layer named `name` to `x` and returns its output.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { resolveSqueezeExcite, squeezeExcite } from '@se/core';
+ *
+ * const x = tf.input({ shape: [14, 14, 256] });
+ * const y = squeezeExcite(x, resolveSqueezeExcite({ reduction: 16 }), 'layer3.0.se');
+ * ```
+ */
 export function squeezeExcite(
   x: tf.SymbolicTensor,
   block: ResolvedSqueezeExcite,
@@ -109,7 +143,38 @@ export interface ResidualUnitSpec {
   activation?: ActivationName;
 }
 
-/** Builds a residual unit with its SE block at the configured position (paper Fig. 5). */
+/**
+ * Builds a residual unit with its SE block at the configured position (paper Fig. 5): branch,
+ * shortcut, `${name}.add`, then the activation `${name}.act`.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { convBn, residualUnit, resolveSEConfig } from '@se/core';
+ *
+ * const x = tf.input({ shape: [56, 56, 64] });
+ * const se = resolveSEConfig(true, { divisor: 8 }, 4, true);
+ * const y = residualUnit(x, {
+ *   name: 'layer1.0',
+ *   se,
+ *   branch: (input, after3x3) => {
+ *     const h = convBn(input, {
+ *       name: 'layer1.0.conv1',
+ *       bnName: 'layer1.0.bn1',
+ *       filters: 64,
+ *       kernelSize: 3,
+ *       activation: 'relu',
+ *     });
+ *     return convBn(after3x3(h), {
+ *       name: 'layer1.0.conv2',
+ *       bnName: 'layer1.0.bn2',
+ *       filters: 64,
+ *       kernelSize: 3,
+ *     });
+ *   },
+ * });
+ * ```
+ */
 export function residualUnit(x: tf.SymbolicTensor, spec: ResidualUnitSpec): tf.SymbolicTensor {
   const { name, se } = spec;
   const seName = `${name}.${spec.seName ?? 'se'}`;

@@ -14,8 +14,11 @@ export type GateKind = 'sigmoid' | 'hard_sigmoid' | 'tanh' | 'relu';
  */
 export type FcForm = 'dense' | 'conv1x1';
 
+/** Every {@link SqueezeMode}. */
 export const SQUEEZE_MODES: readonly SqueezeMode[] = ['avg', 'max', 'none'];
+/** Every {@link GateKind}. */
 export const GATE_KINDS: readonly GateKind[] = ['sigmoid', 'hard_sigmoid', 'tanh', 'relu'];
+/** Every {@link FcForm}. */
 export const FC_FORMS: readonly FcForm[] = ['dense', 'conv1x1'];
 
 /** Options of one SE block. Every field has the paper's default. */
@@ -42,10 +45,24 @@ export interface SqueezeExciteOptions {
 
 /** Fully resolved SE options. */
 export type ResolvedSqueezeExcite = Required<Omit<SqueezeExciteOptions, 'hiddenChannels'>> & {
+  /** Explicit hidden width, or null to derive it from `reduction` and `divisor`. */
   hiddenChannels: number | null;
 };
 
-/** Validates SE options and fills in the paper's defaults. `field` prefixes error messages. */
+/**
+ * Validates SE options and fills in the paper's defaults. `field` prefixes error messages.
+ *
+ * @throws {@link ConfigError} for an invalid option.
+ *
+ * @example
+ * ```ts
+ * import { resolveSqueezeExcite } from '@se/core';
+ *
+ * resolveSqueezeExcite({ reduction: 8 });
+ * // { reduction: 8, hiddenChannels: null, divisor: 1, squeeze: 'avg', gate: 'sigmoid',
+ * //   fc: 'conv1x1', bias: true }
+ * ```
+ */
 export function resolveSqueezeExcite(
   options: SqueezeExciteOptions = {},
   field = 'se',
@@ -79,6 +96,14 @@ function fromSavedConfig(gate: GateKind | undefined): GateKind | undefined {
  *
  * With `divisor` 1 it is ⌊C/r⌋ (Caffe, Cadene). With a larger divisor d it is
  * max(d, ⌊C/r + d/2⌋ rounded down to a multiple of d) — timm's `make_divisible`.
+ *
+ * @example
+ * ```ts
+ * import { seHiddenChannels } from '@se/core';
+ *
+ * seHiddenChannels(64, { reduction: 16, hiddenChannels: null, divisor: 1 }); // 4 (Caffe)
+ * seHiddenChannels(64, { reduction: 16, hiddenChannels: null, divisor: 8 }); // 8 (timm)
+ * ```
  */
 export function seHiddenChannels(
   channels: number,
@@ -99,7 +124,17 @@ export function seHiddenChannels(
   return Math.max(divisor, Math.floor((exact + divisor / 2) / divisor) * divisor);
 }
 
-/** Applies an excitation gate. */
+/**
+ * Applies an excitation gate element-wise (`'hard_sigmoid'` is relu6(x + 3) / 6).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { applyGate } from '@se/core';
+ *
+ * applyGate('hard_sigmoid', tf.tensor([-3, 0, 3])).print(); // [0, 0.5, 1]
+ * ```
+ */
 export function applyGate(gate: GateKind, x: tf.Tensor): tf.Tensor {
   switch (gate) {
     case 'sigmoid':
@@ -115,7 +150,9 @@ export function applyGate(gate: GateKind, x: tf.Tensor): tf.Tensor {
 
 /** Layer arguments of {@link SqueezeExcite}. */
 export interface SqueezeExciteArgs extends SqueezeExciteOptions {
+  /** Layer name; SE Zoo uses the PyTorch module path (`layer1.0.se`). */
   name?: string;
+  /** Whether `fit` updates the FC weights (default true). */
   trainable?: boolean;
 }
 
@@ -139,6 +176,7 @@ export interface SqueezeExciteArgs extends SqueezeExciteOptions {
 export class SqueezeExcite extends tf.layers.Layer implements CountsMacs {
   /** @ignore */
   static className = 'SqueezeExcite';
+  /** The block's validated options, with the paper's defaults filled in. */
   readonly options: ResolvedSqueezeExcite;
   private fc1Kernel?: tf.LayerVariable;
   private fc1Bias?: tf.LayerVariable;

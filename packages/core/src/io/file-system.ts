@@ -119,7 +119,19 @@ export function fileSystem(path: string): tf.io.IOHandler {
 
 let routersRegistered = false;
 
-/** Routes `file://` URLs to {@link fileSystem} in Node (idempotent; a no-op in browsers). */
+/**
+ * Routes `file://` URLs to {@link fileSystem} in Node (idempotent; a no-op in browsers).
+ * Importing `@se/core` already calls it.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { registerFileSystemRouter } from '@se/core';
+ *
+ * registerFileSystemRouter();
+ * const model = await tf.loadLayersModel('file://./seresnet18/model.json');
+ * ```
+ */
 export function registerFileSystemRouter(): void {
   if (routersRegistered || !isNode()) return;
   routersRegistered = true;

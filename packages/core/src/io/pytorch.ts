@@ -16,6 +16,7 @@ export interface TorchTensorMapping {
   key: string;
   /** Shape in PyTorch's layout (`[out, in/groups, kh, kw]` for a convolution). */
   torchShape: number[];
+  /** The tfjs layer holding the tensor (named by its PyTorch module path). */
   layer: tf.layers.Layer;
   /** Index into `layer.weights`; null for `num_batches_tracked`, which tfjs does not keep. */
   weightIndex: number | null;
@@ -102,6 +103,17 @@ function layerMappings(layer: tf.layers.Layer): TorchTensorMapping[] {
 /**
  * The PyTorch `state_dict` of `model`, as keys, shapes and where each lives. For SE Zoo's
  * models the keys equal timm's (or the Caffe/Cadene port's for `legacy_*` models).
+ *
+ * @throws Error for a layer with weights that has no PyTorch mapping.
+ *
+ * @example
+ * ```ts
+ * import '@se/resnet';
+ * import { createModel, torchStateDictMapping } from '@se/core';
+ *
+ * const mapping = torchStateDictMapping(createModel('seresnet18'));
+ * mapping[0]?.key; // 'conv1.weight', torchShape [64, 3, 7, 7]
+ * ```
  */
 export function torchStateDictMapping(model: tf.LayersModel): TorchTensorMapping[] {
   return model.layers.flatMap(layerMappings);
@@ -120,8 +132,11 @@ export interface LoadPyTorchWeightsOptions {
 
 /** What {@link loadPyTorchWeights} did. */
 export interface LoadPyTorchWeightsResult {
+  /** `state_dict` keys assigned to the model. */
   loaded: string[];
+  /** Keys the model needs that the file lacks (always empty with `strict`). */
   missing: string[];
+  /** Keys of the file the model does not have (always empty with `strict`). */
   unexpected: string[];
 }
 
@@ -242,6 +257,14 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
  * Permutes the axes of a row-major array: `out[i_perm[0], …] = data[i_0, …]` with the output's
  * axis k being the input's axis `permutation[k]`. Plain JS on the host — tfjs's CPU transpose
  * is orders of magnitude slower for whole checkpoints.
+ *
+ * @example
+ * ```ts
+ * import { permuteAxes } from '@se/core';
+ *
+ * // A 2×3 matrix transposed to 3×2.
+ * permuteAxes(new Float32Array([1, 2, 3, 4, 5, 6]), [2, 3], [1, 0]); // [1, 4, 2, 5, 3, 6]
+ * ```
  */
 export function permuteAxes(
   data: Float32Array,

@@ -30,15 +30,25 @@ export type SafetensorsDtype =
  * 16-bit patterns (decode them with {@link toFloat32}); `BOOL` is one byte per element (0 or 1).
  */
 export interface SafetensorsDataTypes {
+  /** 64-bit floats. */
   F64: Float64Array;
+  /** 32-bit floats. */
   F32: Float32Array;
+  /** IEEE half precision, as raw 16-bit patterns. */
   F16: Uint16Array;
+  /** bfloat16, as raw 16-bit patterns. */
   BF16: Uint16Array;
+  /** 64-bit signed integers (e.g. BatchNorm's `num_batches_tracked`). */
   I64: BigInt64Array;
+  /** 32-bit signed integers. */
   I32: Int32Array;
+  /** 16-bit signed integers. */
   I16: Int16Array;
+  /** 8-bit signed integers. */
   I8: Int8Array;
+  /** 8-bit unsigned integers. */
   U8: Uint8Array;
+  /** Booleans, one byte each (0 or 1). */
   BOOL: Uint8Array;
 }
 
@@ -331,6 +341,9 @@ function checkContiguous(entries: readonly HeaderEntry[], dataLength: number): v
  *
  * @example
  * ```ts
+ * import { readSafetensors, toFloat32 } from '@se/core';
+ *
+ * const url = 'https://example.com/model.safetensors';
  * const file = readSafetensors(new Uint8Array(await (await fetch(url)).arrayBuffer()));
  * const w = file.tensors.get('conv1.weight');
  * if (w) console.log(w.dtype, w.shape, toFloat32(w));
@@ -455,6 +468,8 @@ function tensorBytes(name: string, tensor: SafetensorsTensor): Uint8Array {
  *
  * @example
  * ```ts
+ * import { readSafetensors, writeSafetensors } from '@se/core';
+ *
  * const bytes = writeSafetensors(
  *   new Map([
  *     ['fc.weight', { dtype: 'F32', shape: [2, 3], data: new Float32Array([1, 2, 3, 4, 5, 6]) }],
@@ -544,6 +559,13 @@ function float16Table(): Uint32Array {
  * @param t - A tensor from {@link readSafetensors} (or anything with `dtype` and matching `data`).
  * @returns The values as float32, row-major.
  * @throws Error when an `I64` value cannot be converted safely or `data` does not match `dtype`.
+ *
+ * @example
+ * ```ts
+ * import { toFloat32 } from '@se/core';
+ *
+ * toFloat32({ dtype: 'BF16', shape: [2], data: new Uint16Array([0x3f80, 0xc000]) }); // [1, -2]
+ * ```
  */
 export function toFloat32(t: RawTensor | SafetensorsTensor): Float32Array {
   const { dtype } = t;

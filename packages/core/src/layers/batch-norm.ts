@@ -4,7 +4,9 @@ import { nhwcChannels, singleShape } from './shapes.js';
 
 /** Arguments of {@link BatchNorm}. */
 export interface BatchNormArgs {
+  /** Layer name; SE Zoo uses the PyTorch module path (`layer1.0.bn1`). */
   name?: string;
+  /** Whether γ and β are trainable weights (default true). */
   trainable?: boolean;
   /**
    * Weight of the current batch in the running statistics, in PyTorch's sense:
@@ -40,8 +42,11 @@ export interface BatchNormArgs {
 export class BatchNorm extends tf.layers.Layer {
   /** @ignore */
   static className = 'BatchNorm';
+  /** Weight of the current batch in the running statistics, in PyTorch's sense (default 0.1). */
   readonly momentum: number;
+  /** Added to the variance before the square root (default 1e-5). */
   readonly epsilon: number;
+  /** Whether γ starts at zero instead of one (timm's `zero_init_last`). */
   readonly zeroInit: boolean;
   private gamma?: tf.LayerVariable;
   private beta?: tf.LayerVariable;

@@ -19,13 +19,19 @@ export type ActivationName =
 export interface ConvSpec {
   /** Layer name: the PyTorch module path (`layer1.0.conv1`), so weights map by name. */
   name: string;
+  /** Output channels (PyTorch's `out_channels`). */
   filters: number;
+  /** Square kernel size (PyTorch's `kernel_size`). */
   kernelSize: number;
+  /** Stride in both directions (default 1). */
   strides?: number;
+  /** Dilation in both directions (default 1). */
   dilation?: number;
+  /** Channel groups (default 1); more than one builds a {@link GroupedConv2D}. */
   groups?: number;
   /** Symmetric zero padding per side; default PyTorch's usual `dilation · (k − 1) / 2`. */
   padding?: number;
+  /** Whether the convolution has a bias (default false: a BN usually follows). */
   useBias?: boolean;
 }
 
@@ -33,7 +39,17 @@ export interface ConvSpec {
  * A convolution that pads like PyTorch: symmetric explicit zero padding, then `'valid'`.
  * (tfjs's `'same'` puts a stride-2 layer's extra row and column at the bottom/right only; at
  * stride 1 with an odd kernel it is symmetric, so that case uses `'same'` and saves a layer.)
- * `groups > 1` builds a {@link GroupedConv2D}.
+ * `groups > 1` builds a {@link GroupedConv2D}. Kernels start He-normal over fan-out.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { conv2d } from '@se/core';
+ *
+ * // PyTorch: Conv2d(3, 64, kernel_size=7, stride=2, padding=3, bias=False)
+ * const x = tf.input({ shape: [224, 224, 3] });
+ * const y = conv2d(x, { name: 'conv1', filters: 64, kernelSize: 7, strides: 2 }); // [112, 112, 64]
+ * ```
  */
 export function conv2d(x: tf.SymbolicTensor, spec: ConvSpec): tf.SymbolicTensor {
   const strides = checkInteger(`${spec.name} strides`, spec.strides ?? 1, 1);
@@ -70,7 +86,18 @@ export function conv2d(x: tf.SymbolicTensor, spec: ConvSpec): tf.SymbolicTensor 
   return layer.apply(input) as tf.SymbolicTensor;
 }
 
-/** Batch normalisation with PyTorch semantics (see {@link BatchNorm}). */
+/**
+ * Applies a {@link BatchNorm} (PyTorch semantics) named `name` to `x`.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { batchNorm } from '@se/core';
+ *
+ * const x = tf.input({ shape: [56, 56, 64] });
+ * const y = batchNorm(x, 'layer1.0.bn2', { zeroInit: true });
+ * ```
+ */
 export function batchNorm(
   x: tf.SymbolicTensor,
   name: string,
@@ -79,7 +106,17 @@ export function batchNorm(
   return new BatchNorm({ ...options, name }).apply(x) as tf.SymbolicTensor;
 }
 
-/** An activation layer; `'linear'` returns `x` unchanged. */
+/**
+ * Applies an activation layer named `name`; `'linear'` returns `x` unchanged (no layer).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { activation } from '@se/core';
+ *
+ * const y = activation(tf.input({ shape: [8, 8, 16] }), 'relu', 'act1');
+ * ```
+ */
 export function activation(
   x: tf.SymbolicTensor,
   kind: ActivationName,
@@ -101,7 +138,25 @@ export interface ConvBnSpec extends ConvSpec {
   bn?: Omit<BatchNormArgs, 'name'>;
 }
 
-/** Convolution, batch norm and optionally an activation: the unit every family stacks. */
+/**
+ * Convolution ({@link conv2d}), batch norm and optionally an activation: the unit every family
+ * stacks.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { convBn } from '@se/core';
+ *
+ * const x = tf.input({ shape: [56, 56, 64] });
+ * const y = convBn(x, {
+ *   name: 'layer1.0.conv1',
+ *   bnName: 'layer1.0.bn1',
+ *   filters: 64,
+ *   kernelSize: 3,
+ *   activation: 'relu',
+ * });
+ * ```
+ */
 export function convBn(x: tf.SymbolicTensor, spec: ConvBnSpec): tf.SymbolicTensor {
   const y = batchNorm(conv2d(x, spec), spec.bnName, spec.bn);
   if (!spec.activation) return y;

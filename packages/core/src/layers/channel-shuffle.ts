@@ -4,6 +4,7 @@ import { nhwcChannels, singleShape } from './shapes.js';
 
 /** Arguments of {@link ChannelShuffle}. */
 export interface ChannelShuffleArgs {
+  /** Layer name. */
   name?: string;
   /** Number of groups g; must divide the channels. */
   groups: number;
@@ -25,6 +26,7 @@ export interface ChannelShuffleArgs {
 export class ChannelShuffle extends tf.layers.Layer {
   /** @ignore */
   static className = 'ChannelShuffle';
+  /** Number of groups g the channels are shuffled across. */
   readonly groups: number;
 
   constructor(args: ChannelShuffleArgs) {
@@ -54,7 +56,19 @@ export class ChannelShuffle extends tf.layers.Layer {
 }
 tf.serialization.registerClass(ChannelShuffle, 'SEZoo');
 
-/** The channel shuffle permutation on an NHWC tensor (see {@link ChannelShuffle}). */
+/**
+ * The channel shuffle permutation on an NHWC tensor (see {@link ChannelShuffle}); `groups` must
+ * divide the channels.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { channelShuffle } from '@se/core';
+ *
+ * const x = tf.range(0, 6).reshape([1, 1, 1, 6]) as tf.Tensor4D;
+ * channelShuffle(x, 2).print(); // [[[[0, 3, 1, 4, 2, 5]]]]
+ * ```
+ */
 export function channelShuffle(x: tf.Tensor4D, groups: number): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
   const grid = tf.reshape(x, [n, h, w, groups, c / groups]);

@@ -6,18 +6,25 @@ import { type CountsMacs, type Initializer, type IntPair, pair } from './types.j
 
 /** Arguments of {@link GroupedConv2D}. */
 export interface GroupedConv2DArgs {
+  /** Layer name; SE Zoo uses the PyTorch module path (`layer1.0.conv2`). */
   name?: string;
+  /** Whether the kernel and bias are trainable (default true). */
   trainable?: boolean;
   /** Output channels; must be divisible by `groups`. */
   filters: number;
+  /** Kernel height and width (PyTorch's `kernel_size`). */
   kernelSize: IntPair;
+  /** Stride (default 1). */
   strides?: IntPair;
+  /** Dilation (default 1; PyTorch's `dilation`). */
   dilationRate?: IntPair;
   /** Number of channel groups; must divide the input channels and `filters`. */
   groups: number;
   /** `'valid'` (default; pad explicitly for PyTorch parity) or tfjs's `'same'`. */
   padding?: 'valid' | 'same';
+  /** Whether to add a bias (default false). */
   useBias?: boolean;
+  /** Kernel initializer (default He-normal over fan-out, {@link heNormalFanOut}). */
   kernelInitializer?: Initializer;
 }
 
@@ -40,12 +47,19 @@ export interface GroupedConv2DArgs {
 export class GroupedConv2D extends tf.layers.Layer implements CountsMacs {
   /** @ignore */
   static className = 'GroupedConv2D';
+  /** Output channels C_out. */
   readonly filters: number;
+  /** Kernel `[height, width]`. */
   readonly kernelSize: [number, number];
+  /** Strides `[vertical, horizontal]`. */
   readonly strides: [number, number];
+  /** Dilation `[vertical, horizontal]`. */
   readonly dilationRate: [number, number];
+  /** Number of channel groups g. */
   readonly groups: number;
+  /** tfjs padding mode: `'valid'` or `'same'`. */
   readonly padding: 'valid' | 'same';
+  /** Whether the layer has a bias. */
   readonly useBias: boolean;
   private readonly kernelInitializer: Initializer;
   private kernel?: tf.LayerVariable;
@@ -106,6 +120,7 @@ export class GroupedConv2D extends tf.layers.Layer implements CountsMacs {
     });
   }
 
+  /** Multiply–accumulates for one image: H_out · W_out · C_out · kh · kw · C_in / g. */
   macs(_inputShapes: tf.Shape[], outputShape: tf.Shape): number {
     const [, h, w] = outputShape;
     const [kh, kw] = this.kernelSize;
@@ -132,6 +147,16 @@ tf.serialization.registerClass(GroupedConv2D, 'SEZoo');
  * plain convolution; one input channel per group is a depthwise convolution (with channel
  * multiplier C_out / C_in); otherwise each group is convolved on its own and the results
  * concatenated. Gradients follow from the composed ops.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { groupedConv2d } from '@se/core';
+ *
+ * const x = tf.randomNormal([1, 8, 8, 4]) as tf.Tensor4D;
+ * const kernel = tf.randomNormal([3, 3, 2, 6]) as tf.Tensor4D; // 2 groups: C_in / g = 2
+ * const y = groupedConv2d(x, kernel, 2, [1, 1], 'same', [1, 1]); // [1, 8, 8, 6]
+ * ```
  */
 export function groupedConv2d(
   x: tf.Tensor4D,

@@ -5,16 +5,25 @@ import { type IntPair, pair } from './types.js';
 
 /** Arguments of {@link Pool2D}. */
 export interface Pool2DArgs {
+  /** Layer name (the PyTorch module path, e.g. `maxpool`). */
   name?: string;
+  /** `'max'` (PyTorch's `MaxPool2d`) or `'avg'` (`AvgPool2d`). */
   mode: 'max' | 'avg';
+  /** Window size (PyTorch's `kernel_size`). */
   poolSize: IntPair;
   /** Defaults to `poolSize`, as in PyTorch. */
   strides?: IntPair;
   /** Symmetric padding on each side (PyTorch's `padding`). Default 0. */
   padding?: IntPair;
-  /** Round the output size up, as Caffe always and PyTorch with `ceil_mode=True` do. */
+  /**
+   * Round the output size up, as Caffe always and PyTorch with `ceil_mode=True` do. Default
+   * false.
+   */
   ceilMode?: boolean;
-  /** Average pooling: count padded positions in the divisor (PyTorch's default, and Caffe's). */
+  /**
+   * Average pooling: count padded positions in the divisor (PyTorch's `count_include_pad`;
+   * default true, as in PyTorch and Caffe).
+   */
   countIncludePad?: boolean;
 }
 
@@ -36,11 +45,17 @@ export interface Pool2DArgs {
 export class Pool2D extends tf.layers.Layer {
   /** @ignore */
   static className = 'Pool2D';
+  /** `'max'` or `'avg'` pooling. */
   readonly mode: 'max' | 'avg';
+  /** Window `[height, width]`. */
   readonly poolSize: [number, number];
+  /** Strides `[vertical, horizontal]`. */
   readonly strides: [number, number];
+  /** Symmetric padding per side `[vertical, horizontal]`. */
   readonly padding: [number, number];
+  /** Whether the output size is rounded up (PyTorch's `ceil_mode`). */
   readonly ceilMode: boolean;
+  /** Whether average pooling's divisor counts padded positions (PyTorch's `count_include_pad`). */
   readonly countIncludePad: boolean;
 
   constructor(args: Pool2DArgs) {

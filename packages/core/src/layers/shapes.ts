@@ -29,7 +29,19 @@ export function nhwcChannels(who: string, shape: tf.Shape): number {
   return channels;
 }
 
-/** Output length of a convolution or pooling window along one axis (PyTorch's formula). */
+/**
+ * Output length of a convolution or pooling window along one axis (PyTorch's formula), or null
+ * for an unknown `size`. With `ceilMode`, a last window starting inside the right padding is
+ * dropped, as PyTorch does.
+ *
+ * @example
+ * ```ts
+ * import { windowOutput } from '@se/core';
+ *
+ * windowOutput(112, 3, 2, 1, 1); // 56: MaxPool2d(3, stride=2, padding=1)
+ * windowOutput(112, 3, 2, 0, 0, 1, true); // 56: the Caffe stem's ceil-mode pool
+ * ```
+ */
 export function windowOutput(
   size: number | null,
   kernel: number,

@@ -1,0 +1,170 @@
+import * as tf from '@tensorflow/tfjs';
+import { channelStatistics, DataError, type Dataset, type ImageSet } from './dataset.js';
+
+/** A small, fast, seedable PRNG (mulberry32): same seed, same sequence, on every platform. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A seeded Fisher–Yates permutation of `0 … count − 1`. */
+export function shuffledIndices(count: number, seed: number): Uint32Array {
+  const random = seededRandom(seed);
+  const order = Uint32Array.from({ length: count }, (_, i) => i);
+  for (let i = count - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const t = order[i] ?? 0;
+    order[i] = order[j] ?? 0;
+    order[j] = t;
+  }
+  return order;
+}
+
+/** Standard augmentation of small-image protocols. */
+export interface Augmentation {
+  /** Zero-pad by this many pixels, then crop back at a random offset (CIFAR: 4). */
+  padCrop?: number;
+  /** Mirror half the images left–right. */
+  flip?: boolean;
+}
+
+/** How to cut a split into batches. */
+export interface BatchOptions {
+  batchSize: number;
+  /** Shuffle with this seed; in file order when omitted. */
+  shuffleSeed?: number;
+  augment?: Augmentation;
+  /** Seed of the augmentation's random choices (default: the shuffle seed). */
+  augmentSeed?: number;
+}
+
+/** One batch: normalised NHWC images and one-hot labels. The caller disposes both. */
+export interface Batch {
+  x: tf.Tensor4D;
+  y: tf.Tensor2D;
+  size: number;
+}
+
+/** Number of batches `batches` yields (the last one may be smaller). */
+export function batchCount(set: ImageSet, batchSize: number): number {
+  return Math.ceil(set.count / batchSize);
+}
+
+/**
+ * Yields normalised batches of `set`: pixels scaled to [0, 1], standardised with the
+ * dataset's training mean and std per channel, optionally augmented. Built on the host and
+ * uploaded once per batch.
+ */
+export function* batches(
+  set: ImageSet,
+  dataset: Pick<Dataset, 'classes' | 'mean' | 'std'>,
+  options: BatchOptions,
+): Generator<Batch> {
+  const { height, width, channels } = set;
+  const pixels = height * width * channels;
+  const order =
+    options.shuffleSeed === undefined ? null : shuffledIndices(set.count, options.shuffleSeed);
+  const random = seededRandom(options.augmentSeed ?? options.shuffleSeed ?? 0);
+  const pad = options.augment?.padCrop ?? 0;
+  const flip = options.augment?.flip ?? false;
+  const scale = dataset.std.map((s) => 1 / (255 * s));
+  const shift = dataset.mean.map((m, c) => -m / (dataset.std[c] ?? 1));
+  for (let start = 0; start < set.count; start += options.batchSize) {
+    const size = Math.min(options.batchSize, set.count - start);
+    const x = new Float32Array(size * pixels);
+    const labels = new Int32Array(size);
+    for (let b = 0; b < size; b++) {
+      const index = order ? (order[start + b] ?? 0) : start + b;
+      labels[b] = set.labels[index] ?? 0;
+      const dy = pad > 0 ? Math.floor(random() * (2 * pad + 1)) - pad : 0;
+      const dx = pad > 0 ? Math.floor(random() * (2 * pad + 1)) - pad : 0;
+      const mirror = flip && random() < 0.5;
+      const source = index * pixels;
+      const target = b * pixels;
+      for (let row = 0; row < height; row++) {
+        const sourceRow = row + dy;
+        for (let col = 0; col < width; col++) {
+          const sourceCol = mirror ? width - 1 - (col + dx) : col + dx;
+          const inside =
+            sourceRow >= 0 && sourceRow < height && sourceCol >= 0 && sourceCol < width;
+          for (let c = 0; c < channels; c++) {
+            // Padding is black (pixel value 0) before normalisation, as in the usual protocol.
+            const value = inside
+              ? (set.images[source + (sourceRow * width + sourceCol) * channels + c] ?? 0)
+              : 0;
+            x[target + (row * width + col) * channels + c] =
+              value * (scale[c] ?? 1) + (shift[c] ?? 0);
+          }
+        }
+      }
+    }
+    const y = tf.tidy(
+      () => tf.oneHot(tf.tensor1d(labels, 'int32'), dataset.classes).toFloat() as tf.Tensor2D,
+    );
+    yield { x: tf.tensor4d(x, [size, height, width, channels]), y, size };
+  }
+}
+
+/** Options of {@link syntheticDataset}. */
+export interface SyntheticOptions {
+  classes?: number;
+  trainCount?: number;
+  testCount?: number;
+  size?: number;
+  channels?: number;
+  seed?: number;
+}
+
+/**
+ * A tiny learnable dataset for tests and smoke runs: each class is a bright square at its own
+ * place on a noisy background.
+ */
+export function syntheticDataset(options: SyntheticOptions = {}): Dataset {
+  const {
+    classes = 4,
+    trainCount = 256,
+    testCount = 64,
+    size = 16,
+    channels = 1,
+    seed = 1,
+  } = options;
+  if (classes > 16) throw new DataError('synthetic', `at most 16 classes, got ${classes}`);
+  const random = seededRandom(seed);
+  const make = (count: number): ImageSet => {
+    const images = new Uint8Array(count * size * size * channels);
+    const labels = new Uint8Array(count);
+    const cell = Math.floor(size / 4);
+    for (let n = 0; n < count; n++) {
+      const label = n % classes;
+      labels[n] = label;
+      const top = Math.floor(label / 4) * cell;
+      const left = (label % 4) * cell;
+      for (let row = 0; row < size; row++) {
+        for (let col = 0; col < size; col++) {
+          const lit = row >= top && row < top + cell && col >= left && col < left + cell;
+          for (let c = 0; c < channels; c++) {
+            images[((n * size + row) * size + col) * channels + c] =
+              Math.floor(random() * 60) + (lit ? 160 : 0);
+          }
+        }
+      }
+    }
+    return { images, labels, count, height: size, width: size, channels };
+  };
+  const train = make(trainCount);
+  return {
+    name: 'synthetic',
+    classes,
+    classNames: Array.from({ length: classes }, (_, i) => `class ${i}`),
+    train,
+    test: make(testCount),
+    ...channelStatistics(train),
+    source: `synthetic (seed ${seed})`,
+  };
+}

@@ -1,0 +1,104 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import '@se/vgg';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syntheticDataset } from '../src/data/batches.js';
+import {
+  type EpochMetrics,
+  NonFiniteLossError,
+  type RunSpec,
+  runId,
+  trainRun,
+} from '../src/train/trainer.js';
+
+const dataset = syntheticDataset({ classes: 4, trainCount: 32, testCount: 16, size: 12, seed: 3 });
+const spec: RunSpec = {
+  model: 'se_cnn',
+  se: true,
+  seed: 5,
+  epochs: 2,
+  batchSize: 16,
+  learningRate: 0.05,
+  momentum: 0.9,
+  weightDecay: 5e-4,
+  augment: { padCrop: 1, flip: true },
+};
+
+let dir = '';
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'se-zoo-train-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const lines = async (path: string) =>
+  (await readFile(path, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as EpochMetrics);
+
+describe('training runs that survive a crash', () => {
+  it('a run killed after epoch 1 resumes and ends exactly as an uninterrupted run', {
+    timeout: 180_000,
+  }, async () => {
+    const whole = await trainRun(spec, dataset, join(dir, 'whole'));
+    expect(whole.history.map((m) => m.epoch)).toEqual([1, 2]);
+    expect(whole.id).toBe('se_cnn-se-seed5');
+
+    const killed = join(dir, 'killed');
+    await trainRun(spec, dataset, killed, { stopAfterEpochs: 1 });
+    expect(existsSync(join(killed, 'final.json'))).toBe(false);
+    const kept = await lines(join(killed, 'metrics.jsonl'));
+    expect(kept).toEqual(
+      [whole.history[0]].map((m) => ({
+        ...m,
+        imagesPerSecond: kept[0]?.imagesPerSecond,
+        seconds: kept[0]?.seconds,
+      })),
+    );
+
+    const resumed = await trainRun(spec, dataset, killed);
+    const strip = (m: EpochMetrics) => ({ ...m, imagesPerSecond: 0, seconds: 0 });
+    expect(resumed.history.map(strip)).toEqual(whole.history.map(strip));
+    expect(resumed.testAccuracy).toBe(whole.testAccuracy);
+    expect(resumed.testLoss).toBe(whole.testLoss);
+    // The finished epoch 1 was kept, not recomputed: its timing is the killed run's.
+    expect(resumed.history[0]?.seconds).toBe(kept[0]?.seconds);
+    // A finished run is never recomputed.
+    const again = await trainRun(spec, dataset, killed);
+    expect(again.finishedAt).toBe(resumed.finishedAt);
+  });
+
+  it('the counts in final.json are coherent', async () => {
+    const final = JSON.parse(await readFile(join(dir, 'whole', 'final.json'), 'utf8'));
+    // conv 10 + 9,248 + 18,496 + 36,928 (12×12 → 1·1·64 after the blocks), dense 64·512 + 512,
+    // classifier 512·4 + 4, SE 2·162 + 2·580.
+    expect(final.params).toBe(
+      320 + 9248 + 18496 + 36928 + 64 * 512 + 512 + 512 * 4 + 4 + 2 * 162 + 2 * 580,
+    );
+    expect(final.inputShape).toEqual([12, 12, 1]);
+    expect(final.testAccuracy).toBeGreaterThanOrEqual(0);
+    expect(final.testAccuracy).toBeLessThanOrEqual(1);
+    expect(final.testAccuracy * 16).toBeCloseTo(Math.round(final.testAccuracy * 16), 6);
+  });
+
+  it('a NaN loss stops the run naming model, seed and step', async () => {
+    const run = trainRun({ ...spec, seed: 9 }, dataset, join(dir, 'nan'), { corruptAtStep: 2 });
+    await expect(run).rejects.toThrow(NonFiniteLossError);
+    await expect(
+      trainRun({ ...spec, seed: 9 }, dataset, join(dir, 'nan2'), { corruptAtStep: 2 }),
+    ).rejects.toThrow('loss became Infinity in se_cnn-se-seed9 (model se_cnn, seed 9) at step 2');
+    expect(runId({ model: 'cnn', se: false, seed: 1 })).toBe('cnn-plain-seed1');
+  });
+
+  it('holds no more tensors after many steps than after the first', async () => {
+    const counts: number[] = [];
+    await trainRun({ ...spec, epochs: 2, batchSize: 8, seed: 11 }, dataset, join(dir, 'leak'), {
+      onStep: () => counts.push(tf.memory().numTensors),
+    });
+    expect(counts.length).toBe(8);
+    expect(new Set(counts.slice(1)).size).toBe(1);
+  });
+});
