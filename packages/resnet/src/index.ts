@@ -5,4 +5,5 @@
  *
  * @packageDocumentation
  */
+export * from './cifar.js';
 export * from './resnet.js';

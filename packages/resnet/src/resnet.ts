@@ -110,7 +110,8 @@ export interface ResNetBlockSpec {
   se: ResolvedSE | null;
 }
 
-function channelsOf(x: tf.SymbolicTensor): number {
+/** Channels of an NHWC symbolic tensor. */
+export function channelsOf(x: tf.SymbolicTensor): number {
   return x.shape[3] ?? 0;
 }
 

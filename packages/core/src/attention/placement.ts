@@ -139,8 +139,14 @@ export interface ResidualUnitSpec {
   se: ResolvedSE | null;
   /** Module name of the SE block: `se` (timm) or `se_module` (Caffe/Cadene). Default `se`. */
   seName?: string;
-  /** Non-linearity after the addition (default ReLU). */
+  /** Non-linearity after the addition (default ReLU; `'linear'` for pre-activation units). */
   activation?: ActivationName;
+  /**
+   * Pre-activation units (He et al. 2016, wide ResNets): the BN–ReLU that starts the unit. Its
+   * output feeds the branch and, where there is one, the projection shortcut; an identity
+   * shortcut still carries the raw input.
+   */
+  preActivation?: (x: tf.SymbolicTensor) => tf.SymbolicTensor;
 }
 
 /**
@@ -181,11 +187,14 @@ export function residualUnit(x: tf.SymbolicTensor, spec: ResidualUnitSpec): tf.S
   const at = (position: SEPosition, t: tf.SymbolicTensor): tf.SymbolicTensor =>
     se && se.position === position ? squeezeExcite(t, se.block, seName) : t;
 
+  const input = at('pre', x);
+  const activated = spec.preActivation ? spec.preActivation(input) : input;
   const residual = at(
     'standard',
-    spec.branch(at('pre', x), (t) => at('3x3', t)),
+    spec.branch(activated, (t) => at('3x3', t)),
   );
-  const identity = at('identity', spec.shortcut ? spec.shortcut(x) : x);
+  const projected = spec.shortcut?.(spec.preActivation ? activated : x);
+  const identity = at('identity', projected ?? x);
   const sum = tfl.layers
     .add({ name: `${name}.add` })
     .apply([residual, identity]) as tf.SymbolicTensor;
