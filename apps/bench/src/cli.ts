@@ -6,6 +6,14 @@
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { Command } from 'commander';
+import {
+  benchCommand,
+  convertCommand,
+  evalCommand,
+  formatSummaryLines,
+  reportCommand,
+  trainCommand,
+} from './bench/commands.js';
 import { CliError, mainJob, modelsCommand, summaryCommand } from './commands.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -16,9 +24,87 @@ function program(): Command {
     .version(version)
     .showHelpAfterError()
     .allowExcessArguments()
-    .action((_options: unknown, command: Command) => {
+    .action(async (_options: unknown, command: Command) => {
       const [unknown] = command.args;
       if (unknown !== undefined) command.error(`error: unknown command '${unknown}'`);
+      // The main job: the default SE-against-plain benchmark.
+      await benchCommand();
+    });
+
+  const int = (value: string) => Number.parseInt(value, 10);
+  cli
+    .command('bench')
+    .description('train each model with and without SE over several seeds and compare them')
+    .option('--models <names>', 'comma-separated models (each compared with its SE/plain twin)')
+    .option('--seeds <n>', 'number of seeds', int)
+    .option('--epochs <n>', 'epochs per run', int)
+    .option('--batch <n>', 'batch size', int)
+    .option('--lr <rate>', 'peak learning rate (cosine schedule)', Number.parseFloat)
+    .option('--train-limit <n>', 'train on the first n training images', int)
+    .option('--test-limit <n>', 'evaluate on the first n test images', int)
+    .option('--dataset <name>', 'fashion-mnist (default), mnist, cifar10, cifar100 or synthetic')
+    .option('--data-dir <dir>', "directory with the dataset's standard files")
+    .option('--out <dir>', 'results directory (default results/bench-<dataset>)')
+    .option('--full', 'the real protocol: all images, three seeds, ResNet-20/56/110, 30 epochs')
+    .action(async (options) => {
+      await benchCommand(options);
+    });
+
+  cli
+    .command('train')
+    .description('train one model; rerunning the same command resumes it')
+    .requiredOption('--model <name>', 'registered model, e.g. seresnet20')
+    .option('--no-se', 'train the model without its SE blocks')
+    .option('--seed <n>', 'seed', int)
+    .option('--epochs <n>', 'epochs', int)
+    .option('--batch <n>', 'batch size', int)
+    .option('--lr <rate>', 'peak learning rate', Number.parseFloat)
+    .option('--train-limit <n>', 'train on the first n training images', int)
+    .option('--test-limit <n>', 'evaluate on the first n test images', int)
+    .option('--dataset <name>', 'fashion-mnist (default), mnist, cifar10, cifar100 or synthetic')
+    .option('--data-dir <dir>', "directory with the dataset's standard files")
+    .option('--out <dir>', 'run directory (default results/train/<run>)')
+    .action(async (options) => {
+      const result = await trainCommand(options);
+      console.log(`${result.id}: test accuracy ${(100 * result.testAccuracy).toFixed(2)} %`);
+    });
+
+  cli
+    .command('eval')
+    .description("test loss and accuracy of a run directory's checkpoint")
+    .argument('<run-dir>', 'a directory written by `se-zoo train` or `se-zoo bench`')
+    .option('--data-dir <dir>', "directory with the dataset's standard files")
+    .action(async (dir: string, options: { dataDir?: string }) => {
+      const { loss, accuracy } = await evalCommand(dir, options.dataDir);
+      console.log(`test loss ${loss.toFixed(4)}, test accuracy ${(100 * accuracy).toFixed(2)} %`);
+    });
+
+  cli
+    .command('report')
+    .description('re-render summary.json and report.html of a benchmark directory')
+    .argument('<dir>', 'a directory written by `se-zoo bench`')
+    .option('--data-dir <dir>', "directory with the dataset's standard files")
+    .action(async (dir: string, options: { dataDir?: string }) => {
+      console.log(formatSummaryLines(await reportCommand(dir, options.dataDir)).join('\n'));
+    });
+
+  cli
+    .command('convert')
+    .description('convert a timm safetensors checkpoint into a tfjs model directory')
+    .argument('<safetensors>', 'a timm state_dict saved with safetensors')
+    .requiredOption('--model <name>', 'the registered model it belongs to, e.g. seresnet50')
+    .requiredOption('--out <dir>', 'output directory (model.json + weights.bin)')
+    .option('--input-size <n>', 'fixed input size (default: the model’s own)', int)
+    .action(async (file: string, options: { model: string; out: string; inputSize?: number }) => {
+      console.log(
+        `wrote ${await convertCommand(file, options.model, options.out, options.inputSize)}`,
+      );
+    });
+
+  cli
+    .command('demo')
+    .description('build SE-ResNet-50 and ResNet-50 and print their sizes and the cost of SE')
+    .action(() => {
       console.log(mainJob().text);
     });
 

@@ -2,7 +2,7 @@
  * The commands of the `se-zoo` CLI as functions that return what they print, so that tests run
  * them in-process. `cli.ts` only parses arguments and prints.
  */
-import '@se/resnet';
+import './zoo.js';
 import {
   createModel,
   formatCount,

@@ -1,0 +1,3 @@
+// Registers every model family of the zoo with @se/core's registry.
+import '@se/resnet';
+import '@se/vgg';
