@@ -13,7 +13,7 @@ export async function renderSvg(spec: vl.TopLevelSpec): Promise<string> {
   }
 }
 
-const escape = (text: string) =>
+const escapeHtml = (text: string) =>
   text.replace(
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
@@ -153,12 +153,12 @@ function differences(summary: BenchSummary): vl.TopLevelSpec {
 function pairTable(summary: BenchSummary): string {
   const rows = summary.pairs
     .map(
-      (p) => `<tr><td>${escape(p.plain)} / ${escape(p.se)}</td>
+      (p) => `<tr><td>${escapeHtml(p.plain)} / ${escapeHtml(p.se)}</td>
 <td>${formatCount(p.params.plain)} / ${formatCount(p.params.se)}</td>
 <td>${formatMacs(p.macs.plain)} / ${formatMacs(p.macs.se)}</td>
 <td>${percent(p.accuracy.plain.mean)} ± ${percent(p.accuracy.plain.std)}</td>
 <td>${percent(p.accuracy.se.mean)} ± ${percent(p.accuracy.se.std)}</td>
-<td>${escape(intervalText(p))}</td>
+<td>${escapeHtml(intervalText(p))}</td>
 <td>${p.imagesPerSecond.plain.toFixed(1)} / ${p.imagesPerSecond.se.toFixed(1)}</td>
 <td>${p.seTimeOverheadPercent >= 0 ? '+' : ''}${p.seTimeOverheadPercent.toFixed(1)} %</td>
 <td>${p.seeds.length}</td></tr>`,
@@ -174,14 +174,14 @@ function runTable(summary: BenchSummary): string {
     .map(
       (
         r,
-      ) => `<tr><td>${escape(r.id)}</td><td>${r.history.length}</td><td>${percent(r.testAccuracy)}</td>
+      ) => `<tr><td>${escapeHtml(r.id)}</td><td>${r.history.length}</td><td>${percent(r.testAccuracy)}</td>
 <td>${r.testLoss.toFixed(4)}</td><td>${r.imagesPerSecond.toFixed(1)}</td></tr>`,
     )
     .join('\n');
   const failed = summary.failures
     .map(
       (f) =>
-        `<tr class="failed"><td>${escape(f.id)}</td><td colspan="4">failed: ${escape(f.error)}</td></tr>`,
+        `<tr class="failed"><td>${escapeHtml(f.id)}</td><td colspan="4">failed: ${escapeHtml(f.error)}</td></tr>`,
     )
     .join('\n');
   return `<table><thead><tr><th>run</th><th>epochs</th><th>test accuracy</th><th>test loss</th><th>train img/s</th></tr></thead>
@@ -198,12 +198,12 @@ export async function renderReport(summary: BenchSummary): Promise<string> {
   ]);
   const { plan } = summary;
   const setup = [
-    `dataset <b>${escape(summary.dataset)}</b> (${escape(summary.datasetSource)}), ${summary.trainImages} training and ${summary.testImages} test images of ${summary.inputShape.join('×')}`,
-    `backend <b>${escape(summary.backend)}</b>, dtype ${summary.dtype}, batch ${plan.batchSize}, ${plan.epochs} epochs, seeds ${plan.seeds.join(', ')}`,
-    `SGD momentum ${plan.momentum}, peak learning rate ${plan.learningRate} (cosine), weight decay ${plan.weightDecay}, augmentation ${escape(JSON.stringify(plan.augment))}`,
+    `dataset <b>${escapeHtml(summary.dataset)}</b> (${escapeHtml(summary.datasetSource)}), ${summary.trainImages} training and ${summary.testImages} test images of ${summary.inputShape.join('×')}`,
+    `backend <b>${escapeHtml(summary.backend)}</b>, dtype ${summary.dtype}, batch ${plan.batchSize}, ${plan.epochs} epochs, seeds ${plan.seeds.join(', ')}`,
+    `SGD momentum ${plan.momentum}, peak learning rate ${plan.learningRate} (cosine), weight decay ${plan.weightDecay}, augmentation ${escapeHtml(JSON.stringify(plan.augment))}`,
   ];
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>SE Zoo benchmark — ${escape(summary.dataset)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>SE Zoo benchmark — ${escapeHtml(summary.dataset)}</title>
 <style>
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
 table { border-collapse: collapse; margin: 1em 0; } th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; }
@@ -213,7 +213,7 @@ th:first-child, td:first-child { text-align: left; } thead { background: #f3f3f3
 <body>
 <h1>SE Zoo benchmark: SE against plain</h1>
 <ul>${setup.map((s) => `<li>${s}</li>`).join('')}</ul>
-<p>Generated ${escape(summary.createdAt)}. Accuracy is the final test accuracy of each run; the SE − plain
+<p>Generated ${escapeHtml(summary.createdAt)}. Accuracy is the final test accuracy of each run; the SE − plain
 difference pairs runs with the same seed (same initialisation stream and data order).</p>
 <h2>Comparison</h2>
 ${pairTable(summary)}
