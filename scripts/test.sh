@@ -9,8 +9,8 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export TURBO_TELEMETRY_DISABLED=1
 
-# shellcheck source=lib/pnpm.sh
-source scripts/lib/pnpm.sh
+# shellcheck source=lib/setup.sh
+source scripts/lib/setup.sh
 
 # Where each package's vitest writes its JSON report (gitignored; a turbo output of `test`).
 readonly REPORT=test-results/vitest.json
@@ -34,6 +34,8 @@ step() {
 }
 
 step pnpm ensure_pnpm || exit 1
+# Real Fashion-MNIST for the loader's test on the real files; Chromium to check the report renders.
+step debian ensure_debian_packages dataset-fashion-mnist chromium
 echo "pnpm $(pnpm --version), node $(node --version)"
 step install pnpm install --frozen-lockfile || exit 1
 

@@ -85,7 +85,7 @@ function accuracyAgainst(summary: BenchSummary, what: 'macs' | 'params'): vl.Top
       {
         mark: { type: 'rule' },
         encoding: {
-          x: { field: 'x', type: 'quantitative', title: axis },
+          x: { field: 'x', type: 'quantitative', title: axis, scale: { zero: false } },
           y: { field: 'low', type: 'quantitative', scale: { zero: false } },
           y2: { field: 'high' },
           color: { field: 'variant', type: 'nominal' },
@@ -102,7 +102,6 @@ function accuracyAgainst(summary: BenchSummary, what: 'macs' | 'params'): vl.Top
             axis: { format: '.1%' },
           },
           color: { field: 'variant', type: 'nominal' },
-          shape: { field: 'variant', type: 'nominal' },
         },
       },
       {

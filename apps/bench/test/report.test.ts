@@ -1,0 +1,142 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type BenchPlan, summarizeBench } from '../src/bench/bench.js';
+import { QUICK_PLAN } from '../src/bench/commands.js';
+import { renderReport } from '../src/bench/report.js';
+import { syntheticDataset } from '../src/data/batches.js';
+import type { RunResult } from '../src/train/trainer.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+/** Where CI keeps the screenshot (apps/bench/test-results is kept as an artifact path). */
+const SCREENSHOT = new URL('../test-results/report.png', import.meta.url).pathname;
+
+const plan: BenchPlan = { ...QUICK_PLAN, seeds: [1, 2, 3], epochs: 2 };
+const dataset = syntheticDataset({ trainCount: 8, testCount: 8 });
+
+function run(
+  model: string,
+  se: boolean,
+  seed: number,
+  accuracies: [number, number],
+  imagesPerSecond: number,
+): RunResult {
+  const spec = {
+    model,
+    se,
+    seed,
+    epochs: 2,
+    batchSize: 64,
+    learningRate: 0.1,
+    momentum: 0.9,
+    weightDecay: 5e-4,
+    augment: {},
+  };
+  const history = accuracies.map((a, i) => ({
+    epoch: i + 1,
+    learningRate: 0.1,
+    trainLoss: 1 - a,
+    trainAccuracy: a,
+    testLoss: 1 - a,
+    testAccuracy: a,
+    imagesPerSecond,
+    seconds: 10,
+  }));
+  return {
+    id: `${model}-${se ? 'se' : 'plain'}-seed${seed}`,
+    spec,
+    dataset: 'synthetic',
+    params: se ? 272_095 : 269_722,
+    macs: se ? 40_557_000 : 40_555_000,
+    inputShape: [16, 16, 1],
+    backend: 'cpu',
+    dtype: 'float32',
+    history,
+    testAccuracy: accuracies[1],
+    testLoss: 1 - accuracies[1],
+    imagesPerSecond,
+    finishedAt: '2026-11-23T00:00:00.000Z',
+  };
+}
+
+const runs = [
+  run('resnet20', false, 1, [0.8, 0.9], 100),
+  run('seresnet20', true, 1, [0.82, 0.92], 80),
+  run('resnet20', false, 2, [0.85, 0.91], 100),
+  run('seresnet20', true, 2, [0.86, 0.92], 80),
+  run('resnet20', false, 3, [0.84, 0.92], 100),
+  run('seresnet20', true, 3, [0.88, 0.93], 80),
+];
+
+describe('the benchmark summary and report', () => {
+  const summary = summarizeBench(plan, dataset, runs, [
+    { id: 'x-se-seed9', error: 'loss became NaN in x' },
+  ]);
+  const [pair] = summary.pairs;
+
+  it('computes the comparison by hand', () => {
+    if (!pair) throw new Error('no pair');
+    // Differences 0.02, 0.01, 0.01: mean 0.01333…, s = 0.005774, half-width 4.303·s/√3 = 0.014344.
+    expect(pair.difference.mean).toBeCloseTo(0.04 / 3, 12);
+    expect(pair.difference.high - pair.difference.mean).toBeCloseTo(
+      (4.303 * Math.sqrt(1 / 3) * 0.01) / Math.sqrt(3),
+      9,
+    );
+    expect(pair.accuracy.plain.mean).toBeCloseTo(0.91, 12);
+    expect(pair.accuracy.se.std).toBeCloseTo(
+      Math.sqrt(((0.92 - 0.923333) ** 2 * 2 + (0.93 - 0.923333) ** 2) / 2),
+      5,
+    );
+    // 100 img/s plain against 80 with SE: each image takes 25 % longer.
+    expect(pair.seTimeOverheadPercent).toBeCloseTo(25, 12);
+  });
+
+  it.skipIf(!existsSync(CHROMIUM))(
+    'renders in headless Chromium, and a screenshot is kept',
+    async () => {
+      const html = await renderReport(summary);
+      expect(html).toContain('+1.33 pp [-0.10, +2.77]');
+      expect(html).toContain('failed: loss became NaN in x');
+      const dir = await mkdtemp(join(tmpdir(), 'se-zoo-report-'));
+      try {
+        const page = join(dir, 'report.html');
+        await writeFile(page, html);
+        const flags = [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          `--user-data-dir=${join(dir, 'profile')}`,
+        ];
+        const dom = execFileSync(CHROMIUM, [...flags, '--dump-dom', `file://${page}`], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+          timeout: 60_000,
+        });
+        // The browser parsed four SVG charts with their marks and axes.
+        expect(dom.match(/<svg[^>]*class="marks"/g)?.length).toBe(4);
+        expect(dom).toContain('SE − plain test accuracy, paired by seed');
+        await mkdir(join(SCREENSHOT, '..'), { recursive: true });
+        execFileSync(
+          CHROMIUM,
+          [...flags, `--screenshot=${SCREENSHOT}`, '--window-size=1200,1800', `file://${page}`],
+          { stdio: 'ignore', timeout: 60_000 },
+        );
+        const png = await readFile(SCREENSHOT);
+        expect(Array.from(png.subarray(1, 4))).toEqual([0x50, 0x4e, 0x47]); // "PNG"
+        // Width and height from the IHDR chunk.
+        expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([1200, 1800]);
+        expect(png.length).toBeGreaterThan(20_000);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
+});
