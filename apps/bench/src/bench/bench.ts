@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { Augmentation } from '../data/batches.js';
-import type { Dataset } from '../data/dataset.js';
+import { type Dataset, headOf } from '../data/dataset.js';
 import { writeFileAtomic } from '../train/checkpoint.js';
 import {
   type EpochMetrics,
+  type Hyperparameters,
   NonFiniteLossError,
   type RunResult,
   type RunSpec,
@@ -23,15 +23,9 @@ export interface ModelPair {
 }
 
 /** What a benchmark trains: every pair, with and without SE, for every seed. */
-export interface BenchPlan {
+export interface BenchPlan extends Hyperparameters {
   pairs: ModelPair[];
   seeds: number[];
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  momentum: number;
-  weightDecay: number;
-  augment: Augmentation;
   /** Train on the first N training images only (quick runs); all when omitted. */
   trainLimit?: number;
   /** Evaluate on the first N test images only; all when omitted. */
@@ -85,16 +79,9 @@ export interface BenchEvents {
 
 /** The run specs of a plan, plain before SE for each seed. */
 export function planRuns(plan: BenchPlan): RunSpec[] {
-  const common = {
-    epochs: plan.epochs,
-    batchSize: plan.batchSize,
-    learningRate: plan.learningRate,
-    momentum: plan.momentum,
-    weightDecay: plan.weightDecay,
-    augment: plan.augment,
-  };
-  return plan.pairs.flatMap((pair) =>
-    plan.seeds.flatMap((seed) => [
+  const { pairs, seeds, trainLimit: _train, testLimit: _test, ...common } = plan;
+  return pairs.flatMap((pair) =>
+    seeds.flatMap((seed) => [
       { ...common, model: pair.plain, se: false, seed },
       { ...common, model: pair.se, se: true, seed },
     ]),
@@ -106,20 +93,10 @@ export function limitDataset(
   dataset: Dataset,
   plan: Pick<BenchPlan, 'trainLimit' | 'testLimit'>,
 ): Dataset {
-  const cut = (set: Dataset['train'], limit?: number) => {
-    if (limit === undefined || limit >= set.count) return set;
-    const size = set.height * set.width * set.channels;
-    return {
-      ...set,
-      images: set.images.subarray(0, limit * size),
-      labels: set.labels.subarray(0, limit),
-      count: limit,
-    };
-  };
   return {
     ...dataset,
-    train: cut(dataset.train, plan.trainLimit),
-    test: cut(dataset.test, plan.testLimit),
+    train: plan.trainLimit === undefined ? dataset.train : headOf(dataset.train, plan.trainLimit),
+    test: plan.testLimit === undefined ? dataset.test : headOf(dataset.test, plan.testLimit),
   };
 }
 

@@ -8,13 +8,8 @@ import type { Dataset, ImageSet } from '../data/dataset.js';
 import { loadCheckpoint, saveCheckpoint, writeFileAtomic } from './checkpoint.js';
 import { SgdMomentum } from './sgd.js';
 
-/** Everything that defines one training run; equal specs give equal results. */
-export interface RunSpec {
-  /** Registered model name, e.g. `seresnet20`. */
-  model: string;
-  /** SE on (the model's default SE or these options) or off (the plain twin). */
-  se: boolean | SEConfig;
-  seed: number;
+/** The training protocol of a run. */
+export interface Hyperparameters {
   epochs: number;
   batchSize: number;
   /** Peak learning rate of the cosine schedule. */
@@ -22,6 +17,15 @@ export interface RunSpec {
   momentum: number;
   weightDecay: number;
   augment: Augmentation;
+}
+
+/** Everything that defines one training run; equal specs give equal results. */
+export interface RunSpec extends Hyperparameters {
+  /** Registered model name, e.g. `seresnet20`. */
+  model: string;
+  /** SE on (the model's default SE or these options) or off (the plain twin). */
+  se: boolean | SEConfig;
+  seed: number;
 }
 
 /** Metrics of one finished epoch, one line of metrics.jsonl. */
