@@ -4,6 +4,7 @@
  * registry and `summary` prints one model's layers.
  */
 import { createRequire } from 'node:module';
+import { type BackendName, setBackend } from '@se/backends';
 import * as tf from '@tensorflow/tfjs';
 import { Command } from 'commander';
 import {
@@ -22,6 +23,16 @@ function program(): Command {
   const cli = new Command('se-zoo')
     .description('Squeeze-and-Excitation networks for TensorFlow.js: the SE Zoo command line.')
     .version(version)
+    .option(
+      '--backend <name>',
+      'tfjs backend: auto (the fastest available), wasm, cpu, webgpu, webgl or tensorflow (tfjs-node)',
+      'auto',
+    )
+    .hook('preAction', async (command) => {
+      const { backend } = command.opts<{ backend: BackendName }>();
+      // Report what was chosen on stderr, so that stdout stays the command's own output.
+      await setBackend(backend, { log: (line) => console.error(line) });
+    })
     .showHelpAfterError()
     .allowExcessArguments()
     .action(async (_options: unknown, command: Command) => {
@@ -139,22 +150,24 @@ function program(): Command {
 }
 
 async function main(): Promise<void> {
-  // tfjs-node is optional and not a dependency: the CLI runs on the pure-JS cpu backend. Production
-  // mode silences tfjs's advice to install tfjs-node on the first tensor it writes.
+  // tfjs-node is optional and not a dependency (--backend picks wasm, with SE Zoo's training
+  // kernels, when it is absent). Production mode silences tfjs's advice to install tfjs-node.
   tf.enableProdMode();
-  await tf.setBackend('cpu');
   await program().parseAsync(process.argv);
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof CliError) {
-    console.error(`se-zoo: ${error.message}`);
-  } else if (error instanceof Error) {
-    // Configuration errors from @se/core explain themselves; a stack trace adds nothing.
-    console.error(`se-zoo: ${error.message}`);
-    if (process.env.SE_ZOO_DEBUG) console.error(error.stack);
-  } else {
-    console.error('se-zoo:', error);
-  }
-  process.exitCode = 1;
-});
+main()
+  // The wasm backend's worker threads would keep Node alive after the command is done.
+  .then(() => process.exit(process.exitCode ?? 0))
+  .catch((error: unknown) => {
+    if (error instanceof CliError) {
+      console.error(`se-zoo: ${error.message}`);
+    } else if (error instanceof Error) {
+      // Configuration errors from @se/core explain themselves; a stack trace adds nothing.
+      console.error(`se-zoo: ${error.message}`);
+      if (process.env.SE_ZOO_DEBUG) console.error(error.stack);
+    } else {
+      console.error('se-zoo:', error);
+    }
+    process.exit(1);
+  });

@@ -2,15 +2,23 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setBackend } from '@se/backends';
+import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchSummary } from '../src/bench/bench.js';
 import { benchCommand, pairOf, reportCommand, resolvePlan } from '../src/bench/commands.js';
 
 let dir = '';
 beforeAll(async () => {
+  // Training runs on the wasm backend with SE Zoo's kernels: the cpu backend's convolution
+  // gradients take seconds per step even on these tiny models.
+  await setBackend('wasm', { quiet: true });
   dir = await mkdtemp(join(tmpdir(), 'se-zoo-bench-'));
 });
-afterAll(() => rm(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  await tf.setBackend('cpu');
+  await rm(dir, { recursive: true, force: true });
+});
 
 describe('se-zoo bench, end to end on a tiny synthetic dataset', () => {
   it('trains both variants for every seed and writes coherent results and a report', {
@@ -56,7 +64,7 @@ describe('se-zoo bench, end to end on a tiny synthetic dataset', () => {
     expect(pair.seeds).toEqual([1, 2]);
     const saved = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as BenchSummary;
     expect(saved.pairs).toEqual(summary.pairs);
-    expect(saved.backend).toBe('cpu');
+    expect(saved.backend).toBe('wasm');
     for (const r of summary.runs) {
       const metrics = (await readFile(join(out, 'runs', r.id, 'metrics.jsonl'), 'utf8'))
         .trim()
@@ -66,7 +74,9 @@ describe('se-zoo bench, end to end on a tiny synthetic dataset', () => {
     }
     const html = await readFile(join(out, 'report.html'), 'utf8');
     expect(html.match(/<svg/g)?.length).toBe(4);
-    expect(html).toContain('backend <b>cpu</b>, dtype float32, batch 16, 1 epochs, seeds 1, 2');
+    expect(html).toMatch(
+      /backend <b>(cpu|wasm)<\/b> on [^,]+, dtype float32, batch 16, 1 epochs, seeds 1, 2/,
+    );
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
 
     // Rerunning skips every finished run; `report` re-renders the same comparison.

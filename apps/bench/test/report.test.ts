@@ -53,6 +53,7 @@ function run(
     macs: se ? 40_557_000 : 40_555_000,
     inputShape: [16, 16, 1],
     backend: 'cpu',
+    device: 'test CPU (2 cores)',
     dtype: 'float32',
     history,
     testAccuracy: accuracies[1],
@@ -99,6 +100,7 @@ describe('the benchmark summary and report', () => {
     async () => {
       const html = await renderReport(summary);
       expect(html).toContain('+1.33 pp [-0.10, +2.77]');
+      expect(html).toContain('backend <b>cpu</b> on test CPU (2 cores), dtype float32');
       expect(html).toContain('failed: loss became NaN in x');
       const dir = await mkdtemp(join(tmpdir(), 'se-zoo-report-'));
       try {

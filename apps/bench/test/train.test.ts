@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '@se/vgg';
+import { setBackend } from '@se/backends';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticDataset } from '../src/data/batches.js';
@@ -29,9 +30,15 @@ const spec: RunSpec = {
 
 let dir = '';
 beforeAll(async () => {
+  // Training runs on the wasm backend with SE Zoo's kernels: the cpu backend's convolution
+  // gradients take seconds per step even on these tiny models.
+  await setBackend('wasm', { quiet: true });
   dir = await mkdtemp(join(tmpdir(), 'se-zoo-train-'));
 });
-afterAll(() => rm(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  await tf.setBackend('cpu');
+  await rm(dir, { recursive: true, force: true });
+});
 
 const lines = async (path: string) =>
   (await readFile(path, 'utf8'))

@@ -61,6 +61,8 @@ export interface BenchSummary {
   testImages: number;
   inputShape: number[];
   backend: string;
+  /** The device the backend ran on, in words. */
+  device: string;
   dtype: 'float32';
   plan: BenchPlan;
   pairs: PairSummary[];
@@ -192,6 +194,7 @@ export function summarizeBench(
     testImages: dataset.test.count,
     inputShape: [dataset.train.height, dataset.train.width, dataset.train.channels],
     backend: runs[0]?.backend ?? tf.getBackend(),
+    device: runs[0]?.device ?? 'unknown',
     dtype: 'float32',
     plan,
     pairs,

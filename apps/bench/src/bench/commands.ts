@@ -35,9 +35,9 @@ import { renderReport } from './report.js';
 export const QUICK_PLAN: BenchPlan = {
   pairs: [{ plain: 'resnet20', se: 'seresnet20' }],
   seeds: [1, 2],
-  epochs: 2,
+  epochs: 3,
   batchSize: 64,
-  learningRate: 0.1,
+  learningRate: 0.05,
   momentum: 0.9,
   weightDecay: 5e-4,
   augment: { padCrop: 2, flip: true },

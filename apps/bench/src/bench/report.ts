@@ -198,7 +198,7 @@ export async function renderReport(summary: BenchSummary): Promise<string> {
   const { plan } = summary;
   const setup = [
     `dataset <b>${escapeHtml(summary.dataset)}</b> (${escapeHtml(summary.datasetSource)}), ${summary.trainImages} training and ${summary.testImages} test images of ${summary.inputShape.join('×')}`,
-    `backend <b>${escapeHtml(summary.backend)}</b>, dtype ${summary.dtype}, batch ${plan.batchSize}, ${plan.epochs} epochs, seeds ${plan.seeds.join(', ')}`,
+    `backend <b>${escapeHtml(summary.backend)}</b> on ${escapeHtml(summary.device)}, dtype ${summary.dtype}, batch ${plan.batchSize}, ${plan.epochs} epochs, seeds ${plan.seeds.join(', ')}`,
     `SGD momentum ${plan.momentum}, peak learning rate ${plan.learningRate} (cosine), weight decay ${plan.weightDecay}, augmentation ${escapeHtml(JSON.stringify(plan.augment))}`,
   ];
   return `<!doctype html>

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { describeBackend } from '@se/backends';
 import { countMacs, countParams, createModel, type SEConfig } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
 import { type Augmentation, batchCount, batches, seededRandom } from '../data/batches.js';
@@ -50,6 +51,8 @@ export interface RunResult {
   macs: number;
   inputShape: number[];
   backend: string;
+  /** The device the backend ran on, in words. */
+  device: string;
   dtype: 'float32';
   history: EpochMetrics[];
   testAccuracy: number;
@@ -209,6 +212,7 @@ export async function trainRun(
       macs,
       inputShape: [height, width, channels],
       backend: tf.getBackend(),
+      device: (await describeBackend()).device,
       dtype: 'float32',
       history,
       testAccuracy: last?.testAccuracy ?? Number.NaN,

@@ -1,0 +1,229 @@
+import * as tf from '@tensorflow/tfjs';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { registerGradients } from './gradients.js';
+import { coreCount, describeCpu, importOptional, isNode } from './node.js';
+import { registerWasmKernels } from './wasm/register.js';
+import { installThreadedWasm, wasmBinaryDir } from './wasm/threads.js';
+
+/** A backend {@link setBackend} can choose; `'auto'` picks the fastest one available. */
+export type BackendName = 'auto' | 'wasm' | 'webgpu' | 'webgl' | 'cpu' | 'tensorflow';
+
+/** What {@link setBackend} chose. */
+export interface BackendInfo {
+  /** The tfjs backend now active. */
+  name: Exclude<BackendName, 'auto'>;
+  /** The device it runs on, in words (CPU model and cores, GPU adapter, …). */
+  device: string;
+  /** Floating-point type of the computation; SE Zoo trains in float32 everywhere. */
+  dtype: 'float32';
+  /** Threads the backend computes with (1 unless it is multi-threaded). */
+  threads: number;
+  /** Whether it uses WebAssembly SIMD (wasm only). */
+  simd: boolean;
+}
+
+/** Options of {@link setBackend}. */
+export interface SetBackendOptions {
+  /**
+   * XNNPACK threads of the wasm backend. Default: every core (Node; SE Zoo's own loader makes
+   * this work there) or tfjs's default (browsers, which need cross-origin isolation for threads).
+   */
+  threads?: number;
+  /**
+   * Where the wasm backend's `.wasm` files are served, for browser bundles (tfjs's
+   * `setWasmPaths`). Node finds them in the installed package.
+   */
+  wasmPaths?: string | Record<string, string>;
+  /** Install SE Zoo's wasm kernels and gradients (default true). */
+  kernels?: boolean;
+  /** Print nothing (default: one line saying what was chosen). */
+  quiet?: boolean;
+  /** Where that line goes (default `console.log`). */
+  log?: (line: string) => void;
+}
+
+const TFJS_NODE = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
+
+/** Loads tfjs-node(-gpu) if installed; true when the `tensorflow` backend is then registered. */
+async function loadTfjsNode(): Promise<string | null> {
+  if (!isNode()) return null;
+  for (const name of TFJS_NODE) {
+    try {
+      await importOptional(name);
+    } catch {
+      continue;
+    }
+    if (tf.findBackendFactory('tensorflow')) return name;
+  }
+  return null;
+}
+
+function hasWebGpu(): boolean {
+  return (globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu != null;
+}
+
+let wasmConfigured = false;
+
+/** Sets up where the wasm binaries are and how many threads, before the first initialisation. */
+async function configureWasm(options: SetBackendOptions): Promise<void> {
+  const engine = tf.engine() as unknown as { registry: Record<string, unknown> };
+  if (wasmConfigured || engine.registry.wasm) return;
+  wasmConfigured = true;
+  if (isNode()) {
+    const threads = options.threads ?? (await coreCount());
+    if (threads > 1 && typeof SharedArrayBuffer !== 'undefined') {
+      if (await installThreadedWasm(threads)) return;
+    }
+    // Single-threaded: point tfjs at the installed binaries, which also works when the
+    // application is bundled and tfjs's own relative lookup would miss them.
+    setWasmPaths(options.wasmPaths ?? (await wasmBinaryDir()));
+    return;
+  }
+  if (options.wasmPaths) setWasmPaths(options.wasmPaths);
+  if (options.threads) setThreadsCount(options.threads);
+}
+
+async function activate(name: Exclude<BackendName, 'auto'>): Promise<boolean> {
+  try {
+    return (await tf.setBackend(name)) && tf.getBackend() === name;
+  } catch {
+    return false;
+  }
+}
+
+function gpuDescription(name: 'webgl' | 'webgpu'): string {
+  const backend = tf.backend() as unknown as {
+    adapterInfo?: { vendor?: string; architecture?: string; description?: string };
+    gpgpu?: { gl?: WebGLRenderingContext };
+  };
+  if (name === 'webgpu') {
+    const info = backend.adapterInfo;
+    const text = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ');
+    return text ? `WebGPU: ${text}` : 'WebGPU adapter';
+  }
+  const gl = backend.gpgpu?.gl;
+  const ext = gl?.getExtension('WEBGL_debug_renderer_info');
+  const renderer = gl && ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : null;
+  return renderer ? `WebGL: ${String(renderer)}` : 'WebGL GPU';
+}
+
+/** Describes the active tfjs backend. */
+export async function describeBackend(): Promise<BackendInfo> {
+  const name = tf.getBackend() as Exclude<BackendName, 'auto'>;
+  switch (name) {
+    case 'wasm': {
+      const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
+      return {
+        name,
+        device: await describeCpu(),
+        dtype: 'float32',
+        threads: getThreadsCount(),
+        simd,
+      };
+    }
+    case 'webgl':
+    case 'webgpu':
+      return { name, device: gpuDescription(name), dtype: 'float32', threads: 1, simd: false };
+    case 'tensorflow':
+      return {
+        name,
+        device: `libtensorflow on ${await describeCpu()}`,
+        dtype: 'float32',
+        threads: await coreCount(),
+        simd: false,
+      };
+    default:
+      return { name, device: await describeCpu(), dtype: 'float32', threads: 1, simd: false };
+  }
+}
+
+const MISSING_TFJS_NODE =
+  "The 'tensorflow' backend needs @tensorflow/tfjs-node (CPU) or @tensorflow/tfjs-node-gpu " +
+  '(NVIDIA GPU): install one with `npm install @tensorflow/tfjs-node` in your project. SE Zoo ' +
+  'does not depend on it because its installer downloads libtensorflow from outside npm. ' +
+  "Without it, setBackend('wasm') trains on the CPU at XNNPACK speed.";
+
+/**
+ * Picks and initialises a tfjs backend, installs SE Zoo's training kernels for it, and returns
+ * (and prints) what it chose. `'auto'` takes the fastest available: `tensorflow` (when
+ * tfjs-node-gpu or tfjs-node is installed) > `webgpu` (where `navigator.gpu` exists) > `webgl`
+ * (browsers) > `wasm` > `cpu`.
+ *
+ * In Node, the wasm backend runs multi-threaded (one XNNPACK thread per core), which stock tfjs
+ * does not do, and with SE Zoo's kernels it trains convolutional networks — stock tfjs's wasm
+ * backend cannot (it has no convolution filter gradient).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { setBackend } from '@se/backends';
+ * import { seResNet18 } from '@se/resnet';
+ *
+ * const info = await setBackend('auto'); // prints e.g. "SE Zoo backend: wasm on … (2 threads, SIMD)"
+ * const model = seResNet18({ classes: 10, inputShape: [32, 32, 3] });
+ * model.compile({ optimizer: tf.train.momentum(0.1, 0.9), loss: 'categoricalCrossentropy' });
+ * ```
+ */
+export async function setBackend(
+  name: BackendName = 'auto',
+  options: SetBackendOptions = {},
+): Promise<BackendInfo> {
+  const withKernels = options.kernels ?? true;
+  if (withKernels) {
+    registerGradients();
+    registerWasmKernels();
+  }
+  let chosen: Exclude<BackendName, 'auto'> | null = null;
+  if (name === 'auto') {
+    if ((await loadTfjsNode()) && (await activate('tensorflow'))) chosen = 'tensorflow';
+    if (!chosen && hasWebGpu()) {
+      await import('@tensorflow/tfjs-backend-webgpu');
+      if (await activate('webgpu')) chosen = 'webgpu';
+    }
+    if (!chosen && tf.env().getBool('IS_BROWSER') && (await activate('webgl'))) chosen = 'webgl';
+    if (!chosen) {
+      await configureWasm(options);
+      if (await activate('wasm')) chosen = 'wasm';
+    }
+    if (!chosen && (await activate('cpu'))) chosen = 'cpu';
+    if (!chosen) throw new Error('SE Zoo: no tfjs backend could be initialised');
+  } else {
+    switch (name) {
+      case 'tensorflow':
+        if (!(await loadTfjsNode())) throw new Error(MISSING_TFJS_NODE);
+        break;
+      case 'webgpu':
+        if (!hasWebGpu()) {
+          throw new Error(
+            "The 'webgpu' backend needs WebGPU (navigator.gpu), e.g. a recent Chrome",
+          );
+        }
+        await import('@tensorflow/tfjs-backend-webgpu');
+        break;
+      case 'wasm':
+        await configureWasm(options);
+        break;
+      case 'webgl':
+      case 'cpu':
+        break;
+      default:
+        throw new Error(
+          `unknown backend '${String(name)}': use auto, wasm, webgpu, webgl, cpu or tensorflow`,
+        );
+    }
+    if (!(await activate(name))) throw new Error(`SE Zoo: the '${name}' backend failed to start`);
+    chosen = name;
+  }
+  const info = await describeBackend();
+  if (!options.quiet) {
+    const extras = [
+      `${info.dtype}`,
+      ...(chosen === 'wasm' ? [`${info.threads} thread${info.threads === 1 ? '' : 's'}`] : []),
+      ...(info.simd ? ['SIMD'] : []),
+    ];
+    (options.log ?? console.log)(
+      `SE Zoo backend: ${info.name} on ${info.device} (${extras.join(', ')})`,
+    );
+  }
+  return info;
+}

@@ -1,0 +1,32 @@
+/**
+ * @se/backends: picks the fastest tfjs backend available (`setBackend('auto')`) and makes
+ * tfjs's WebAssembly backend train convolutional networks fast on the CPU, in Node and in the
+ * browser, without tfjs-node: the convolution gradients it lacks, faster versions of the kernels a
+ * training step spends its time in, and (in Node) both cores: XNNPACK on every core, or
+ * data-parallel replicas on worker threads.
+ *
+ * @packageDocumentation
+ */
+export {
+  type BackendInfo,
+  type BackendName,
+  describeBackend,
+  type SetBackendOptions,
+  setBackend,
+} from './backend.js';
+export { REPLACED_GRADIENTS, registerGradients, unregisterGradients } from './gradients.js';
+export {
+  createDataParallelTrainer,
+  type DataParallelOptions,
+  type DataParallelTrainer,
+  type LossName,
+  type ModelSource,
+  type OptimizerSpec,
+} from './parallel/data-parallel.js';
+export { type ConvMethod, type ConvMethods, convMethods } from './wasm/conv.js';
+export {
+  registerWasmKernels,
+  unregisterWasmKernels,
+  WASM_KERNELS,
+  type WasmKernelInfo,
+} from './wasm/register.js';

@@ -1,0 +1,118 @@
+// Small kernels whose stock wasm versions copy or index element by element.
+import type * as tf from '@tensorflow/tfjs';
+import { asWasm, sizeOf, WasmOps } from './context.js';
+
+/**
+ * `Identity` (what `tf.clone` and same-dtype casts run) shares the data and counts a reference,
+ * as the CPU and WebGL backends do, where the stock wasm kernel copies it. No wasm kernel writes
+ * into its inputs, so sharing is safe.
+ */
+export function identity(args: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
+  const backend = asWasm(args.backend);
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+}
+
+/**
+ * `Tile` by block copies: each axis's block is written once and then doubled with
+ * `copyWithin`, so the work is a few `memcpy`s instead of one index computation per element
+ * (the stock kernel takes ~100 ms to tile a per-channel vector over a 64×32×32×32 map, as
+ * tfjs's batch-norm gradient does; this takes 0.2 ms).
+ */
+export function tile(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs: tf.NamedAttrMap;
+}): tf.TensorInfo {
+  const ops = new WasmOps(args.backend);
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const reps = args.attrs.reps as number[];
+  const shape = x.shape.length === 0 ? [1] : x.shape;
+  const outShape = shape.map((d, i) => d * (reps[i] ?? 1));
+  if (x.dtype === 'string' || x.dtype === 'bool' || x.dtype === 'complex64') {
+    return ops.run('Tile', args.inputs, args.attrs);
+  }
+  const out = ops.backend.makeOutput(x.shape.length === 0 ? [] : outShape, x.dtype);
+  if (sizeOf(outShape) === 0) return out;
+  const src = ops.u32({ ...x, shape });
+  const dst = ops.u32({ ...out, shape: outShape });
+  const rank = shape.length;
+  const inInner = shape.map((_, i) => sizeOf(shape.slice(i + 1)));
+  const outInner = outShape.map((_, i) => sizeOf(outShape.slice(i + 1)));
+  const fill = (axis: number, inOff: number, outOff: number): void => {
+    const d = shape[axis] ?? 1;
+    if (axis === rank - 1) {
+      dst.set(src.subarray(inOff, inOff + d), outOff);
+    } else {
+      for (let k = 0; k < d; k++) {
+        fill(axis + 1, inOff + k * (inInner[axis] ?? 1), outOff + k * (outInner[axis] ?? 1));
+      }
+    }
+    const block = d * (outInner[axis] ?? 1);
+    const total = block * (reps[axis] ?? 1);
+    for (let filled = block; filled < total; ) {
+      const n = Math.min(filled, total - filled);
+      dst.copyWithin(outOff + filled, outOff, outOff + n);
+      filled += n;
+    }
+  };
+  fill(0, 0, 0);
+  return out;
+}
+
+/** `[..., m, n] → [..., n, m]` of a float32 tensor, one blocked 2-D transpose per batch. */
+function transposeLast2(ops: WasmOps, x: tf.TensorInfo): tf.TensorInfo {
+  const rank = x.shape.length;
+  const m = x.shape[rank - 2] ?? 1;
+  const n = x.shape[rank - 1] ?? 1;
+  const out = ops.alloc([...x.shape.slice(0, -2), n, m]);
+  const src = ops.f32(x);
+  const dst = ops.f32(out);
+  const B = 32;
+  for (let base = 0; base < src.length; base += m * n) {
+    for (let r0 = 0; r0 < m; r0 += B) {
+      const r1 = Math.min(m, r0 + B);
+      for (let c0 = 0; c0 < n; c0 += B) {
+        const c1 = Math.min(n, c0 + B);
+        for (let c = c0; c < c1; c++) {
+          let d = base + c * m + r0;
+          let p = base + r0 * n + c;
+          for (let r = r0; r < r1; r++, p += n) dst[d++] = src[p] as number;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * `BatchMatMul` / `_FusedMatMul` with `transposeA` or `transposeB`: the stock kernel runs
+ * XNNPACK only without transposes and otherwise falls back to a loop at ~3 GFLOP/s, so this
+ * transposes the operand first (every gradient of a dense layer has one transposed operand).
+ */
+export function makeMatMul(kernelName: 'BatchMatMul' | '_FusedMatMul') {
+  return (args: {
+    inputs: tf.NamedTensorInfoMap;
+    backend: unknown;
+    attrs: tf.NamedAttrMap;
+  }): tf.TensorInfo => {
+    const ops = new WasmOps(args.backend);
+    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const { transposeA, transposeB } = args.attrs;
+    if ((!transposeA && !transposeB) || a.dtype !== 'float32' || b.dtype !== 'float32') {
+      return ops.run(kernelName, args.inputs, args.attrs);
+    }
+    return ops.scope(() =>
+      ops.run(
+        kernelName,
+        {
+          ...args.inputs,
+          a: transposeA ? transposeLast2(ops, a) : a,
+          b: transposeB ? transposeLast2(ops, b) : b,
+        },
+        { ...args.attrs, transposeA: false, transposeB: false },
+      ),
+    );
+  };
+}

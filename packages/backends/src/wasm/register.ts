@@ -1,0 +1,163 @@
+import * as tf from '@tensorflow/tfjs';
+import { BATCH_NORM_SUMS, batchNormGradSums } from './batch-norm.js';
+import { stockKernels } from './context.js';
+import { conv2dBackpropFilter, conv2dBackpropInput, makeConv } from './conv.js';
+import { depthwiseBackpropFilter, depthwiseBackpropInput } from './depthwise.js';
+import { identity, makeMatMul, tile } from './misc.js';
+import { avgPoolGrad, maxPoolGrad } from './pool.js';
+import { mean, sum } from './reduce.js';
+
+/** What SE Zoo does to one wasm kernel. */
+export interface WasmKernelInfo {
+  /** The tfjs kernel name. */
+  kernelName: string;
+  /** `'added'`: the stock wasm backend lacks it; `'replaced'`: the stock one is slower. */
+  change: 'added' | 'replaced';
+  /** How it is computed. */
+  method: string;
+}
+
+interface Entry extends WasmKernelInfo {
+  kernelFunc: tf.KernelFunc;
+}
+
+const ENTRIES: Entry[] = [
+  {
+    kernelName: 'Conv2DBackpropFilter',
+    change: 'added',
+    method:
+      'one XNNPACK convolution of the [C,H,W,N] input with the [Ho,Wo,N,C] gradient as filter (dilation = stride), live taps only',
+    kernelFunc: conv2dBackpropFilter as tf.KernelFunc,
+  },
+  {
+    kernelName: 'Conv2DBackpropInput',
+    change: 'replaced',
+    method:
+      'one XNNPACK convolution of the zero-stuffed gradient with the flipped, transposed filter, live taps only',
+    kernelFunc: conv2dBackpropInput as tf.KernelFunc,
+  },
+  {
+    kernelName: 'Conv2D',
+    change: 'replaced',
+    method: 'stock XNNPACK convolution without the taps that only read padding',
+    kernelFunc: makeConv('Conv2D') as tf.KernelFunc,
+  },
+  {
+    kernelName: 'FusedConv2D',
+    change: 'replaced',
+    method: 'stock XNNPACK convolution without the taps that only read padding',
+    kernelFunc: makeConv('FusedConv2D') as tf.KernelFunc,
+  },
+  {
+    kernelName: 'DepthwiseConv2dNativeBackpropInput',
+    change: 'added',
+    method: 'XNNPACK depthwise convolution of the zero-stuffed gradient with the flipped filter',
+    kernelFunc: depthwiseBackpropInput as tf.KernelFunc,
+  },
+  {
+    kernelName: 'DepthwiseConv2dNativeBackpropFilter',
+    change: 'added',
+    method: 'one JavaScript pass over the gradient, accumulated in doubles',
+    kernelFunc: depthwiseBackpropFilter as tf.KernelFunc,
+  },
+  {
+    kernelName: 'MaxPoolGrad',
+    change: 'replaced',
+    method: 'one JavaScript pass over the windows, channels innermost',
+    kernelFunc: maxPoolGrad as tf.KernelFunc,
+  },
+  {
+    kernelName: 'AvgPoolGrad',
+    change: 'replaced',
+    method: 'one JavaScript pass over the windows, channels innermost',
+    kernelFunc: avgPoolGrad as tf.KernelFunc,
+  },
+  {
+    kernelName: 'BatchMatMul',
+    change: 'replaced',
+    method: 'transposed operands transposed first, so that XNNPACK runs the product',
+    kernelFunc: makeMatMul('BatchMatMul') as tf.KernelFunc,
+  },
+  {
+    kernelName: '_FusedMatMul',
+    change: 'replaced',
+    method: 'transposed operands transposed first, so that XNNPACK runs the product',
+    kernelFunc: makeMatMul('_FusedMatMul') as tf.KernelFunc,
+  },
+  {
+    kernelName: 'Sum',
+    change: 'replaced',
+    method: 'adjacent, not innermost axes: one JavaScript pass, eight rows at a time',
+    kernelFunc: sum as tf.KernelFunc,
+  },
+  {
+    kernelName: 'Mean',
+    change: 'replaced',
+    method: 'adjacent, not innermost axes: one JavaScript pass, eight rows at a time',
+    kernelFunc: mean as tf.KernelFunc,
+  },
+  {
+    kernelName: 'Tile',
+    change: 'replaced',
+    method: 'block copies doubled with copyWithin',
+    kernelFunc: tile as tf.KernelFunc,
+  },
+  {
+    kernelName: 'Identity',
+    change: 'replaced',
+    method: 'shares the data (a reference count) instead of copying it',
+    kernelFunc: identity as tf.KernelFunc,
+  },
+  {
+    kernelName: BATCH_NORM_SUMS,
+    change: 'added',
+    method: 'the two per-channel sums of the batch-norm gradient in one JavaScript pass',
+    kernelFunc: batchNormGradSums as tf.KernelFunc,
+  },
+];
+
+/** The kernels {@link registerWasmKernels} installs on the wasm backend, and how each works. */
+export const WASM_KERNELS: readonly WasmKernelInfo[] = ENTRIES.map(
+  ({ kernelName, change, method }) => ({ kernelName, change, method }),
+);
+
+let installed = false;
+
+/**
+ * Registers SE Zoo's training kernels on tfjs's wasm backend (idempotent): the convolution and
+ * depthwise-convolution gradients it lacks, and faster versions of the stock kernels a training
+ * step spends its time in (see {@link WASM_KERNELS}). Call it before or after the backend is
+ * initialised; {@link setBackend} does.
+ */
+export function registerWasmKernels(): void {
+  if (installed) return;
+  for (const entry of ENTRIES) {
+    const stock = tf.getKernel(entry.kernelName, 'wasm');
+    if (stock) {
+      if (!stockKernels.has(entry.kernelName)) stockKernels.set(entry.kernelName, stock);
+      // registerKernel throws when the name is taken.
+      tf.unregisterKernel(entry.kernelName, 'wasm');
+    }
+    // The stock kernel's setup (it binds its wasm functions when the backend starts) stays, since
+    // the replacement still calls the stock kernel for the cases it does not speed up.
+    tf.registerKernel({
+      kernelName: entry.kernelName,
+      backendName: 'wasm',
+      kernelFunc: entry.kernelFunc,
+      ...(stock?.setupFunc ? { setupFunc: stock.setupFunc } : {}),
+      ...(stock?.disposeFunc ? { disposeFunc: stock.disposeFunc } : {}),
+    });
+  }
+  installed = true;
+}
+
+/** Removes SE Zoo's wasm kernels and restores the stock ones they replaced. */
+export function unregisterWasmKernels(): void {
+  if (!installed) return;
+  for (const entry of ENTRIES) {
+    if (tf.getKernel(entry.kernelName, 'wasm')) tf.unregisterKernel(entry.kernelName, 'wasm');
+    const stock = stockKernels.get(entry.kernelName);
+    if (stock) tf.registerKernel(stock);
+  }
+  installed = false;
+}

@@ -1,0 +1,73 @@
+import { availableParallelism } from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  registerWasmKernels,
+  setBackend,
+  unregisterWasmKernels,
+  WASM_KERNELS,
+} from '../src/index.js';
+
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('setBackend', () => {
+  it("'auto' in Node without tfjs-node picks wasm, multi-threaded, and says so", async () => {
+    const lines: string[] = [];
+    const info = await setBackend('auto', { log: (line) => lines.push(line) });
+    expect(info.name).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(info.dtype).toBe('float32');
+    expect(info.simd).toBe(true);
+    expect(info.threads).toBe(Math.min(availableParallelism(), 8));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^SE Zoo backend: wasm on .+ \(float32, \d+ threads?, SIMD\)$/);
+  });
+  it('switches between backends', async () => {
+    expect((await setBackend('cpu', { quiet: true })).name).toBe('cpu');
+    expect(tf.getBackend()).toBe('cpu');
+    expect((await setBackend('wasm', { quiet: true })).name).toBe('wasm');
+  });
+  it("'tensorflow' without tfjs-node explains how to get it", async () => {
+    await expect(setBackend('tensorflow', { quiet: true })).rejects.toThrow(
+      /npm install @tensorflow\/tfjs-node/,
+    );
+  });
+  it("'webgpu' without WebGPU and unknown names are clear errors", async () => {
+    await expect(setBackend('webgpu', { quiet: true })).rejects.toThrow(/navigator\.gpu/);
+    await expect(setBackend('metal' as unknown as 'cpu', { quiet: true })).rejects.toThrow(
+      /unknown backend 'metal'/,
+    );
+  });
+});
+
+describe('the wasm kernels', () => {
+  it('are registered, and unregistering restores the stock set', async () => {
+    await setBackend('wasm', { quiet: true });
+    const names = WASM_KERNELS.map((k) => k.kernelName);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'Conv2DBackpropFilter',
+        'Conv2DBackpropInput',
+        'DepthwiseConv2dNativeBackpropFilter',
+        'DepthwiseConv2dNativeBackpropInput',
+        'MaxPoolGrad',
+        'AvgPoolGrad',
+      ]),
+    );
+    const filterGrad = () =>
+      tf.tidy(() =>
+        tf.grad((w: tf.Tensor) =>
+          tf.sum(tf.conv2d(tf.ones([1, 4, 4, 2]) as tf.Tensor4D, w as tf.Tensor4D, 1, 'same')),
+        )(tf.ones([3, 3, 2, 2])),
+      );
+    expect(filterGrad().shape).toEqual([3, 3, 2, 2]);
+    unregisterWasmKernels();
+    // Stock tfjs 4.22's wasm backend cannot train a convolution.
+    expect(filterGrad).toThrow(/Conv2DBackpropFilter/);
+    registerWasmKernels();
+    registerWasmKernels();
+    expect(filterGrad().shape).toEqual([3, 3, 2, 2]);
+  });
+});
