@@ -102,125 +102,89 @@ function dilateFilter(filter: tf.Tensor4D, [dh, dw]: [number, number]): tf.Tenso
   ) as tf.Tensor4D;
 }
 
-function conv2dGrad(dy: tf.Tensor, saved: tf.Tensor[], attrs: tf.NamedAttrMap) {
-  const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
-  const dilations = pair(attrs.dilations, 'dilations');
-  const stock = original?.conv2d.gradFunc;
-  if (!stock) throw new Error('SE Zoo: the stock conv2d gradient is missing');
-  if (dilations[0] === 1 && dilations[1] === 1) return stock(dy, saved, attrs);
-  if (attrs.dataFormat === 'NCHW') return stock(dy, saved, attrs);
-  const common: tf.NamedAttrMap = { dataFormat: 'NHWC' };
+/** The attributes a convolution's backprop kernels share with the forward op. */
+function backpropAttrs(attrs: tf.NamedAttrMap, base: tf.NamedAttrMap): tf.NamedAttrMap {
+  const common: tf.NamedAttrMap = { ...base };
   for (const key of ['strides', 'pad', 'dimRoundingMode'] as const) {
     const value = attrs[key];
     if (value != null) common[key] = value;
   }
+  return common;
+}
+
+/** The input- and filter-gradient kernels of one kind of convolution. */
+interface BackpropKernels {
+  input: string;
+  filter: string;
+}
+
+/** Gradients of a dilated convolution (plain or depthwise), which tfjs refuses. */
+function dilatedGradient(
+  kernels: BackpropKernels,
+  dy: tf.Tensor,
+  [x, filter]: [tf.Tensor4D, tf.Tensor4D],
+  dilations: [number, number],
+  common: tf.NamedAttrMap,
+) {
+  const run = (name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap) =>
+    tf.engine().runKernel(name, inputs, attrs) as tf.Tensor4D;
   if (tf.getBackend() === 'wasm') {
     // SE Zoo's wasm kernels read a `dilations` attribute that tfjs's own kernels do not have.
     return {
-      x: () =>
-        tf
-          .engine()
-          .runKernel(
-            'Conv2DBackpropInput',
-            { dy, filter },
-            { ...common, dilations, inputShape: x.shape },
-          ) as tf.Tensor,
+      x: () => run(kernels.input, { dy, filter }, { ...common, dilations, inputShape: x.shape }),
       filter: () =>
-        tf
-          .engine()
-          .runKernel(
-            'Conv2DBackpropFilter',
-            { x, dy },
-            { ...common, dilations, filterShape: filter.shape },
-          ) as tf.Tensor,
+        run(kernels.filter, { x, dy }, { ...common, dilations, filterShape: filter.shape }),
     };
   }
-  // Elsewhere: the gradients of the same convolution with the zero-stuffed filter.
+  // Elsewhere tfjs's kernels compute the geometry of a dilation but do not apply it: take the
+  // gradients of the same convolution with the zero-stuffed filter.
+  const [kh, kw, inner, outer] = filter.shape;
+  const wideShape = [(kh - 1) * dilations[0] + 1, (kw - 1) * dilations[1] + 1, inner, outer];
   return {
     x: () =>
-      tf
-        .engine()
-        .runKernel(
-          'Conv2DBackpropInput',
-          { dy, filter: dilateFilter(filter, dilations) },
-          { ...common, inputShape: x.shape },
-        ) as tf.Tensor,
+      run(
+        kernels.input,
+        { dy, filter: dilateFilter(filter, dilations) },
+        { ...common, dilations: 1, inputShape: x.shape },
+      ),
     filter: () => {
-      const [kh, kw, cin, cout] = filter.shape;
-      const wide = tf.engine().runKernel(
-        'Conv2DBackpropFilter',
+      const wide = run(
+        kernels.filter,
         { x, dy },
-        {
-          ...common,
-          filterShape: [(kh - 1) * dilations[0] + 1, (kw - 1) * dilations[1] + 1, cin, cout],
-        },
-      ) as tf.Tensor4D;
+        { ...common, dilations: 1, filterShape: wideShape },
+      );
       return tf.stridedSlice(wide, [0, 0, 0, 0], wide.shape, [dilations[0], dilations[1], 1, 1]);
     },
   };
 }
 
+function conv2dGrad(dy: tf.Tensor, saved: tf.Tensor[], attrs: tf.NamedAttrMap) {
+  const dilations = pair(attrs.dilations, 'dilations');
+  const stock = original?.conv2d.gradFunc;
+  if (!stock) throw new Error('SE Zoo: the stock conv2d gradient is missing');
+  if (dilations[0] === 1 && dilations[1] === 1) return stock(dy, saved, attrs);
+  if (attrs.dataFormat === 'NCHW') return stock(dy, saved, attrs);
+  return dilatedGradient(
+    { input: 'Conv2DBackpropInput', filter: 'Conv2DBackpropFilter' },
+    dy,
+    saved as [tf.Tensor4D, tf.Tensor4D],
+    dilations,
+    backpropAttrs(attrs, { dataFormat: 'NHWC' }),
+  );
+}
+
 function depthwiseGrad(dy: tf.Tensor, saved: tf.Tensor[], attrs: tf.NamedAttrMap) {
-  const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
   const dilations = pair(attrs.dilations, 'dilations');
   const stock = original?.depthwise.gradFunc;
   if (!stock) throw new Error('SE Zoo: the stock depthwise gradient is missing');
   if (dilations[0] === 1 && dilations[1] === 1) return stock(dy, saved, attrs);
-  const common: tf.NamedAttrMap = {};
-  for (const key of ['strides', 'pad', 'dimRoundingMode'] as const) {
-    const value = attrs[key];
-    if (value != null) common[key] = value;
-  }
-  if (tf.getBackend() === 'wasm') {
-    return {
-      x: () =>
-        tf
-          .engine()
-          .runKernel(
-            'DepthwiseConv2dNativeBackpropInput',
-            { dy, filter },
-            { ...common, dilations, inputShape: x.shape },
-          ) as tf.Tensor,
-      filter: () =>
-        tf
-          .engine()
-          .runKernel(
-            'DepthwiseConv2dNativeBackpropFilter',
-            { x, dy },
-            { ...common, dilations, filterShape: filter.shape },
-          ) as tf.Tensor,
-    };
-  }
-  // tfjs's CPU kernels compute the geometry of a dilation but do not apply it: use the
-  // zero-stuffed filter instead.
-  const [kh, kw, channels, multiplier] = filter.shape;
-  return {
-    x: () =>
-      tf
-        .engine()
-        .runKernel(
-          'DepthwiseConv2dNativeBackpropInput',
-          { dy, filter: dilateFilter(filter, dilations) },
-          { ...common, dilations: 1, inputShape: x.shape },
-        ) as tf.Tensor,
-    filter: () => {
-      const wide = tf.engine().runKernel(
-        'DepthwiseConv2dNativeBackpropFilter',
-        { x, dy },
-        {
-          ...common,
-          dilations: 1,
-          filterShape: [
-            (kh - 1) * dilations[0] + 1,
-            (kw - 1) * dilations[1] + 1,
-            channels,
-            multiplier,
-          ],
-        },
-      ) as tf.Tensor4D;
-      return tf.stridedSlice(wide, [0, 0, 0, 0], wide.shape, [dilations[0], dilations[1], 1, 1]);
-    },
-  };
+  return dilatedGradient(
+    { input: 'DepthwiseConv2dNativeBackpropInput', filter: 'DepthwiseConv2dNativeBackpropFilter' },
+    dy,
+    saved as [tf.Tensor4D, tf.Tensor4D],
+    dilations,
+    backpropAttrs(attrs, {}),
+  );
 }
 
 /**
