@@ -9,6 +9,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { WasmOps } from './context.js';
 import type { ConvGeometry } from './geometry.js';
+import { transposeBlock } from './layout.js';
 
 /** The live taps of a convolution: filter rows `[i0, i1]` and columns `[j0, j1]`. */
 export interface Taps {
@@ -39,23 +40,7 @@ export function matMul(ops: WasmOps, a: tf.TensorInfo, b: tf.TensorInfo): tf.Ten
 export function transpose(ops: WasmOps, x: tf.TensorInfo): tf.TensorInfo {
   const [rows = 1, cols = 1] = x.shape;
   const out = ops.alloc([cols, rows]);
-  const src = ops.f32(x);
-  const dst = ops.f32(out);
-  const B = 32;
-  for (let r0 = 0; r0 < rows; r0 += B) {
-    const r1 = Math.min(rows, r0 + B);
-    for (let c0 = 0; c0 < cols; c0 += B) {
-      const c1 = Math.min(cols, c0 + B);
-      for (let c = c0; c < c1; c++) {
-        let d = c * rows + r0;
-        let p = r0 * cols + c;
-        for (let r = r0; r < r1; r++) {
-          dst[d++] = src[p] as number;
-          p += cols;
-        }
-      }
-    }
-  }
+  transposeBlock(ops.f32(x), 0, cols, ops.f32(out), 0, rows, rows, cols);
   return out;
 }
 

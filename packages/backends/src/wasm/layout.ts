@@ -91,7 +91,7 @@ export function gatherTaps(
  * `dst[o + c·dstStride + r] = src[s + r·srcStride + c]` for `r < rows`, `c < cols`: a 2-D
  * transpose with row strides, in cache-sized blocks.
  */
-function transposeBlock(
+export function transposeBlock(
   src: Float32Array,
   s: number,
   srcStride: number,
