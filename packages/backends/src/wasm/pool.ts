@@ -15,6 +15,32 @@ function poolInfo(xShape: number[], attrs: tf.NamedAttrMap) {
   );
 }
 
+/** What both pooling gradients start from: their inputs, the window geometry and a zeroed dx. */
+function startPoolGrad(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs: tf.NamedAttrMap;
+}) {
+  const ops = new WasmOps(args.backend);
+  const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
+  const info = poolInfo(input.shape, args.attrs);
+  const window = {
+    n: info.batchSize,
+    H: info.inHeight,
+    W: info.inWidth,
+    C: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    fh: info.filterHeight,
+    fw: info.filterWidth,
+    top: info.padInfo.top,
+    left: info.padInfo.left,
+  };
+  return { ops, dy, input, dx: ops.alloc(input.shape, true), window };
+}
+
 /**
  * `MaxPoolGrad`: each output gradient goes to the first maximum of its window in row-major
  * order (tfjs's rule, which matters after a ReLU, where windows of zeros tie), and windows
@@ -25,14 +51,8 @@ export function maxPoolGrad(args: {
   backend: unknown;
   attrs: tf.NamedAttrMap;
 }): tf.TensorInfo {
-  const ops = new WasmOps(args.backend);
-  const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
-  const info = poolInfo(input.shape, args.attrs);
-  const { batchSize: n, inHeight: H, inWidth: W, inChannels: C, outHeight, outWidth } = info;
-  const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  const dx = ops.alloc(input.shape, true);
+  const { ops, dy, input, dx, window } = startPoolGrad(args);
+  const { n, H, W, C, outHeight, outWidth, sh, sw, fh, fw, top, left } = window;
   const x = ops.f32(input);
   const g = ops.f32(dy);
   const out = ops.f32(dx);
@@ -75,15 +95,9 @@ export function avgPoolGrad(args: {
   backend: unknown;
   attrs: tf.NamedAttrMap;
 }): tf.TensorInfo {
-  const ops = new WasmOps(args.backend);
-  const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
-  const info = poolInfo(input.shape, args.attrs);
-  const { batchSize: n, inHeight: H, inWidth: W, inChannels: C, outHeight, outWidth } = info;
-  const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
+  const { ops, dy, input, dx, window } = startPoolGrad(args);
+  const { n, H, W, C, outHeight, outWidth, sh, sw, fh, fw, top, left } = window;
   const scale = 1 / (fh * fw);
-  const dx = ops.alloc(input.shape, true);
   const g = ops.f32(dy);
   const out = ops.f32(dx);
   const share = new Float32Array(C);
