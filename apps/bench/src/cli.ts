@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 /**
  * `se-zoo`: the SE Zoo command line. With no command it runs the main job; `models` lists the
- * registry and `summary` prints one model's layers.
+ * registry and `summary` prints one model's layers; `ablate` and `excitations` run the paper's
+ * ablation studies and excitation analysis.
  */
 import { createRequire } from 'node:module';
 import { type BackendName, setBackend } from '@se/backends';
 import * as tf from '@tensorflow/tfjs';
 import { Command } from 'commander';
+import { ablateCommand } from './ablate/ablate.js';
+import { excitationsCommand } from './ablate/excitations.js';
+import { formatStudyList, STUDY_NAMES } from './ablate/studies.js';
 import {
   benchCommand,
   convertCommand,
@@ -88,6 +92,57 @@ function program(): Command {
     .action(async (dir: string, options: { dataDir?: string }) => {
       const { loss, accuracy } = await evalCommand(dir, options.dataDir);
       console.log(`test loss ${loss.toFixed(4)}, test accuracy ${(100 * accuracy).toFixed(2)} %`);
+    });
+
+  cli
+    .command('ablate')
+    .description("run one of the paper's ablation studies (Tables 10–16) and print its table")
+    .option('--study <name>', `the study: ${STUDY_NAMES.join(', ')}`)
+    .option('--list', 'list the studies and their rows')
+    .option('--model <name>', 'registered model whose SE options vary (default seresnet20)')
+    .option('--seeds <n>', 'number of seeds (default 2)', int)
+    .option('--epochs <n>', 'epochs per run (default 2)', int)
+    .option('--batch <n>', 'batch size (default 64)', int)
+    .option('--lr <rate>', 'peak learning rate, cosine schedule (default 0.05)', Number.parseFloat)
+    .option('--train-limit <n>', 'train on the first n training images (default 1024)', int)
+    .option('--test-limit <n>', 'evaluate on the first n test images (default 1000)', int)
+    .option('--image-size <n>', 'resize the images to n×n, e.g. 224 for --model seresnet50', int)
+    .option('--no-bias', 'drop the biases of the excitation FC layers (paper §6 on ResNets)')
+    .option('--dataset <name>', 'fashion-mnist (default), mnist, cifar10, cifar100 or synthetic')
+    .option('--data-dir <dir>', "directory with the dataset's standard files")
+    .option('--out <dir>', 'results directory (default results/ablate-<study>-<dataset>)')
+    .action(async (options: { study?: string; list?: boolean } & Record<string, unknown>) => {
+      if (options.list) {
+        console.log(formatStudyList());
+        return;
+      }
+      if (!options.study) {
+        throw new CliError(
+          `ablate needs --study <name>, one of ${STUDY_NAMES.join(', ')} (--list describes them)`,
+        );
+      }
+      await ablateCommand({ ...options, study: options.study });
+    });
+
+  cli
+    .command('excitations')
+    .description(
+      "mean excitation per channel, class and SE block of a trained run (paper Fig. 6/7), and its accuracy without the last stage's SE blocks",
+    )
+    .requiredOption(
+      '--model <run>',
+      'run directory (or its checkpoint.safetensors) of train, bench or ablate',
+    )
+    .option('--classes <list>', 'comma-separated class indices or names (default: all, at most 10)')
+    .option(
+      '--blocks <list>',
+      'comma-separated SE blocks, units or stages, e.g. layer3.1.se,layer2',
+    )
+    .option('--test-limit <n>', 'use the first n test images', int)
+    .option('--data-dir <dir>', "directory with the dataset's standard files")
+    .option('--out <dir>', 'output directory (default <run>/excitations)')
+    .action(async (options: { model: string }) => {
+      await excitationsCommand(options);
     });
 
   cli

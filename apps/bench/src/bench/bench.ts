@@ -103,31 +103,36 @@ export function limitDataset(
 }
 
 /**
- * Runs a benchmark into `dir`: `bench.json` (the plan), `runs/<id>/` per run (see trainRun),
- * then `summary.json`. Finished runs are skipped and interrupted ones resumed; a run whose loss
- * becomes NaN is recorded as failed and the others go on. Resuming with a different plan is an
- * error rather than a silent mix of protocols.
+ * Claims `dir` for `plan`: writes `planFile` (the plan as JSON) the first time, and refuses a
+ * directory whose saved plan differs, rather than silently mixing protocols.
  */
-export async function runBench(
-  plan: BenchPlan,
-  full: Dataset,
-  dir: string,
-  events: BenchEvents = {},
-): Promise<BenchSummary> {
+export async function claimResultsDir(dir: string, planFile: string, plan: object): Promise<void> {
   await mkdir(join(dir, 'runs'), { recursive: true });
-  const planPath = join(dir, 'bench.json');
+  const planPath = join(dir, planFile);
+  const text = JSON.stringify(plan, null, 2);
   if (existsSync(planPath)) {
     const saved = await readFile(planPath, 'utf8');
-    if (saved.trim() !== JSON.stringify(plan, null, 2)) {
+    if (saved.trim() !== text) {
       throw new Error(
         `${planPath}: this results directory holds a different plan; use another --out or the same options`,
       );
     }
   } else {
-    await writeFileAtomic(planPath, `${JSON.stringify(plan, null, 2)}\n`);
+    await writeFileAtomic(planPath, `${text}\n`);
   }
-  const dataset = limitDataset(full, plan);
-  const specs = planRuns(plan);
+}
+
+/**
+ * Trains `specs` in order into `dir/runs/<id>/` (see trainRun): finished runs are skipped and
+ * interrupted ones resumed; a run whose loss becomes NaN is recorded as failed and the others
+ * go on.
+ */
+export async function trainSpecs(
+  specs: RunSpec[],
+  dataset: Dataset,
+  dir: string,
+  events: BenchEvents = {},
+): Promise<{ results: RunResult[]; failures: FailedRun[] }> {
   const results: RunResult[] = [];
   const failures: FailedRun[] = [];
   for (const [index, spec] of specs.entries()) {
@@ -147,6 +152,34 @@ export async function runBench(
       events.onRunFailed?.(failure);
     }
   }
+  return { results, failures };
+}
+
+/** The finished runs (their final.json) of `specs` in a results directory. */
+export async function loadFinishedRuns(dir: string, specs: RunSpec[]): Promise<RunResult[]> {
+  const runs: RunResult[] = [];
+  for (const spec of specs) {
+    const path = join(dir, 'runs', runId(spec), 'final.json');
+    if (existsSync(path)) runs.push(JSON.parse(await readFile(path, 'utf8')) as RunResult);
+  }
+  return runs;
+}
+
+/**
+ * Runs a benchmark into `dir`: `bench.json` (the plan), `runs/<id>/` per run (see trainRun),
+ * then `summary.json`. Finished runs are skipped and interrupted ones resumed; a run whose loss
+ * becomes NaN is recorded as failed and the others go on. Resuming with a different plan is an
+ * error rather than a silent mix of protocols.
+ */
+export async function runBench(
+  plan: BenchPlan,
+  full: Dataset,
+  dir: string,
+  events: BenchEvents = {},
+): Promise<BenchSummary> {
+  await claimResultsDir(dir, 'bench.json', plan);
+  const dataset = limitDataset(full, plan);
+  const { results, failures } = await trainSpecs(planRuns(plan), dataset, dir, events);
   const summary = summarizeBench(plan, dataset, results, failures);
   await writeFileAtomic(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   return summary;
@@ -211,10 +244,5 @@ export async function loadBenchResults(
   const planPath = join(dir, 'bench.json');
   if (!existsSync(planPath)) throw new Error(`${dir} is not a benchmark directory (no bench.json)`);
   const plan = JSON.parse(await readFile(planPath, 'utf8')) as BenchPlan;
-  const runs: RunResult[] = [];
-  for (const spec of planRuns(plan)) {
-    const path = join(dir, 'runs', runId(spec), 'final.json');
-    if (existsSync(path)) runs.push(JSON.parse(await readFile(path, 'utf8')) as RunResult);
-  }
-  return { plan, runs };
+  return { plan, runs: await loadFinishedRuns(dir, planRuns(plan)) };
 }

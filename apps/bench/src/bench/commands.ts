@@ -1,21 +1,26 @@
 import '../zoo.js';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createModel, fileSystem, getModelInfo, loadPyTorchWeights } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
 import cliProgress from 'cli-progress';
+import { CliError } from '../commands.js';
 import type { Dataset } from '../data/dataset.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { SgdMomentum } from '../train/sgd.js';
 import {
+  buildRunModel,
   evaluate,
   type RunResult,
   type RunSpec,
   runId,
+  runInputShape,
   type StepProgress,
   trainRun,
 } from '../train/trainer.js';
 import {
+  type BenchEvents,
   type BenchPlan,
   type BenchSummary,
   limitDataset,
@@ -106,6 +111,65 @@ export function resolvePlan(options: PlanOverrides): BenchPlan {
 }
 
 /**
+ * Training speed of one model configuration in images per second: a warm-up step, then one timed
+ * step of `batchSize` random images.
+ */
+export function measureTrainingSpeed(
+  spec: Pick<RunSpec, 'model' | 'se' | 'imageSize' | 'batchSize'>,
+  dataset: Dataset,
+): number {
+  const inputShape = runInputShape(spec, dataset);
+  const model = buildRunModel(spec, dataset);
+  const x = tf.randomNormal([spec.batchSize, ...inputShape]);
+  const y = tf.oneHot(tf.zeros([spec.batchSize], 'int32'), dataset.classes);
+  const step = () => {
+    const { value, grads } = tf.variableGrads(
+      () =>
+        tf.losses.softmaxCrossEntropy(
+          y,
+          model.apply(x, { training: true }) as tf.Tensor,
+        ) as tf.Scalar,
+    );
+    value.dataSync();
+    tf.dispose([value, grads]);
+  };
+  try {
+    step();
+    const started = performance.now();
+    step();
+    return spec.batchSize / ((performance.now() - started) / 1000);
+  } finally {
+    tf.dispose([x, y]);
+    model.dispose();
+  }
+}
+
+/**
+ * Estimates how long training `specs` on `dataset` (already cut to the plan's limits) takes, in
+ * seconds: each distinct configuration (`label`) is timed once by {@link measureTrainingSpeed}.
+ */
+export function estimateRunSeconds(
+  specs: RunSpec[],
+  dataset: Dataset,
+  label: (spec: RunSpec) => string,
+): { seconds: number; imagesPerSecond: Map<string, number> } {
+  const speeds = new Map<string, number>();
+  for (const spec of specs) {
+    const key = label(spec);
+    if (!speeds.has(key)) speeds.set(key, measureTrainingSpeed(spec, dataset));
+  }
+  // Evaluation runs forward only, about a third of a training step per image.
+  const seconds = specs.reduce(
+    (sum, spec) =>
+      sum +
+      (spec.epochs * (dataset.train.count + dataset.test.count / 3)) /
+        (speeds.get(label(spec)) ?? 1),
+    0,
+  );
+  return { seconds, imagesPerSecond: speeds };
+}
+
+/**
  * Measures training speed of each model of the plan for two steps on random data and estimates
  * the plan's duration in seconds.
  */
@@ -113,46 +177,20 @@ export function estimateSeconds(
   plan: BenchPlan,
   dataset: Dataset,
 ): { seconds: number; imagesPerSecond: Map<string, number> } {
-  const { height, width, channels } = dataset.train;
-  const speeds = new Map<string, number>();
-  for (const model of new Set(plan.pairs.flatMap((p) => [p.plain, p.se]))) {
-    const m = createModel(model, {
-      inputShape: [height, width, channels],
-      classes: dataset.classes,
-      classifierActivation: 'linear',
-    });
-    const x = tf.randomNormal([plan.batchSize, height, width, channels]);
-    const y = tf.oneHot(tf.zeros([plan.batchSize], 'int32'), dataset.classes);
-    const step = () => {
-      const { value, grads } = tf.variableGrads(
-        () =>
-          tf.losses.softmaxCrossEntropy(
-            y,
-            m.apply(x, { training: true }) as tf.Tensor,
-          ) as tf.Scalar,
-      );
-      value.dataSync();
-      tf.dispose([value, grads]);
-    };
-    step();
-    const started = performance.now();
-    step();
-    speeds.set(model, plan.batchSize / ((performance.now() - started) / 1000));
-    tf.dispose([x, y]);
-    m.dispose();
-  }
-  const train = Math.min(plan.trainLimit ?? dataset.train.count, dataset.train.count);
-  const test = Math.min(plan.testLimit ?? dataset.test.count, dataset.test.count);
-  // Evaluation runs forward only, about a third of a training step per image.
-  const seconds = planRuns(plan).reduce(
-    (sum, spec) => sum + (plan.epochs * (train + test / 3)) / (speeds.get(spec.model) ?? 1),
-    0,
-  );
-  return { seconds, imagesPerSecond: speeds };
+  return estimateRunSeconds(planRuns(plan), limitDataset(dataset, plan), (spec) => spec.model);
+}
+
+/** The estimate line that bench and ablate print before training. */
+export function formatEstimate(
+  estimate: { seconds: number; imagesPerSecond: Map<string, number> },
+  dir: string,
+): string {
+  const speeds = [...estimate.imagesPerSecond].map(([m, s]) => `${m} ${s.toFixed(0)} img/s`);
+  return `Estimated time: ${(estimate.seconds / 60).toFixed(1)} min (${speeds.join(', ')}). Results in ${dir}; rerun the same command to resume.`;
 }
 
 /** A progress bar per run on stderr (silent when stderr is not a terminal). */
-function progressBar() {
+export function progressBar(): { update: (id: string, p: StepProgress) => void; stop: () => void } {
   if (!process.stderr.isTTY)
     return { update: (_id: string, _p: StepProgress) => {}, stop: () => {} };
   const bar = new cliProgress.SingleBar(
@@ -187,6 +225,30 @@ function progressBar() {
   };
 }
 
+/** Progress of runs on the terminal: a bar per epoch, a line per finished epoch or failure. */
+export function consoleEvents(log: (line: string) => void): {
+  events: BenchEvents;
+  stop: () => void;
+} {
+  const bar = progressBar();
+  return {
+    events: {
+      onStep: (id, p) => bar.update(id, p),
+      onEpoch: (id, m) => {
+        bar.stop();
+        log(
+          `${id} epoch ${m.epoch}: train loss ${m.trainLoss.toFixed(4)}, test accuracy ${(100 * m.testAccuracy).toFixed(2)} %, ${m.imagesPerSecond.toFixed(1)} img/s`,
+        );
+      },
+      onRunFailed: (f) => {
+        bar.stop();
+        log(`FAILED ${f.id}: ${f.error}`);
+      },
+    },
+    stop: () => bar.stop(),
+  };
+}
+
 /** Options of {@link benchCommand}. */
 export interface BenchCommandOptions extends PlanOverrides {
   dataset?: string;
@@ -210,25 +272,10 @@ export async function benchCommand(
   log(
     `Backend ${tf.getBackend()}, float32; ${planRuns(plan).length} runs: ${plan.pairs.map((p) => `${p.plain} vs ${p.se}`).join(', ')}, seeds ${plan.seeds.join(', ')}, ${plan.epochs} epochs, batch ${plan.batchSize}`,
   );
-  const estimate = estimateSeconds(plan, limited);
-  log(
-    `Estimated time: ${(estimate.seconds / 60).toFixed(1)} min (${[...estimate.imagesPerSecond].map(([m, s]) => `${m} ${s.toFixed(0)} img/s`).join(', ')}). Results in ${dir}; rerun the same command to resume.`,
-  );
-  const bar = progressBar();
-  const summary = await runBench(plan, dataset, dir, {
-    onStep: (id, p) => bar.update(id, p),
-    onEpoch: (id, m) => {
-      bar.stop();
-      log(
-        `${id} epoch ${m.epoch}: train loss ${m.trainLoss.toFixed(4)}, test accuracy ${(100 * m.testAccuracy).toFixed(2)} %, ${m.imagesPerSecond.toFixed(1)} img/s`,
-      );
-    },
-    onRunFailed: (f) => {
-      bar.stop();
-      log(`FAILED ${f.id}: ${f.error}`);
-    },
-  });
-  bar.stop();
+  log(formatEstimate(estimateSeconds(plan, limited), dir));
+  const { events, stop } = consoleEvents(log);
+  const summary = await runBench(plan, dataset, dir, events);
+  stop();
   await writeFile(join(dir, 'report.html'), await renderReport(summary));
   log(formatSummaryLines(summary).join('\n'));
   log(`Report: ${join(dir, 'report.html')}`);
@@ -313,32 +360,60 @@ export async function trainCommand(options: TrainCommandOptions): Promise<RunRes
   return result;
 }
 
+/** A run directory re-opened: its spec, its dataset and its model with the checkpoint loaded. */
+export interface OpenedRun {
+  /** The run directory. */
+  dir: string;
+  spec: RunSpec;
+  /** The run's dataset, whole (not cut to the run's limits). */
+  dataset: Dataset;
+  /** The model with the checkpoint's weights; the caller disposes it. */
+  model: tf.LayersModel;
+}
+
+/**
+ * Re-opens a run written by `se-zoo train`, `bench` or `ablate`: `path` is its directory or its
+ * `checkpoint.safetensors`. The spec comes from spec.json (train) or final.json (bench, ablate).
+ */
+export async function openRun(path: string, dataDir?: string): Promise<OpenedRun> {
+  const dir = path.endsWith('.safetensors') ? dirname(path) : path;
+  const readJson = async (file: string) =>
+    JSON.parse(await readFile(join(dir, file), 'utf8')) as unknown;
+  let spec: RunSpec & { dataset?: string };
+  if (existsSync(join(dir, 'spec.json'))) {
+    spec = (await readJson('spec.json')) as RunSpec & { dataset?: string };
+  } else if (existsSync(join(dir, 'final.json'))) {
+    const final = (await readJson('final.json')) as RunResult;
+    spec = { ...final.spec, dataset: final.dataset };
+  } else {
+    throw new CliError(`${dir} is not a finished run directory (no spec.json or final.json)`);
+  }
+  const { dataset: datasetName, ...runSpec } = spec;
+  const dataset = await loadDataset(datasetName ?? 'fashion-mnist', dataDir);
+  const model = buildRunModel(runSpec, dataset);
+  const optimizer = new SgdMomentum({ learningRate: 0 });
+  try {
+    await loadCheckpoint(join(dir, 'checkpoint.safetensors'), model, optimizer);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  } finally {
+    optimizer.dispose();
+  }
+  return { dir, spec: runSpec, dataset, model };
+}
+
 /** `se-zoo eval <run-dir>`: test loss and accuracy of a run's last checkpoint. */
 export async function evalCommand(
   dir: string,
   dataDir?: string,
 ): Promise<{ loss: number; accuracy: number }> {
-  const spec = JSON.parse(
-    await readFile(join(dir, 'spec.json'), 'utf8').catch(async () =>
-      JSON.stringify({
-        ...(JSON.parse(await readFile(join(dir, 'final.json'), 'utf8')) as RunResult).spec,
-      }),
-    ),
-  ) as RunSpec & { dataset?: string };
-  const dataset = await loadDataset(spec.dataset ?? 'fashion-mnist', dataDir);
-  const { height, width, channels } = dataset.train;
-  const model = createModel(spec.model, {
-    inputShape: [height, width, channels],
-    classes: dataset.classes,
-    classifierActivation: 'linear',
-    se: spec.se,
-  });
-  const optimizer = new SgdMomentum({ learningRate: 0 });
-  await loadCheckpoint(join(dir, 'checkpoint.safetensors'), model, optimizer);
-  optimizer.dispose();
-  const result = evaluate(model, dataset.test, dataset);
-  model.dispose();
-  return result;
+  const { spec, dataset, model } = await openRun(dir, dataDir);
+  try {
+    return evaluate(model, dataset.test, dataset, 256, spec.imageSize);
+  } finally {
+    model.dispose();
+  }
 }
 
 /**

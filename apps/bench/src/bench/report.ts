@@ -1,7 +1,8 @@
 import { formatCount, formatMacs } from '@se/core';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
-import type { BenchSummary, PairSummary } from './bench.js';
+import type { RunResult } from '../train/trainer.js';
+import type { BenchPlan, BenchSummary, FailedRun, PairSummary } from './bench.js';
 
 /** Renders a Vega-Lite spec to an SVG string, in Node, with no browser and no network. */
 export async function renderSvg(spec: vl.TopLevelSpec): Promise<string> {
@@ -13,13 +14,15 @@ export async function renderSvg(spec: vl.TopLevelSpec): Promise<string> {
   }
 }
 
-const escapeHtml = (text: string) =>
+/** Escapes text for HTML. */
+export const escapeHtml = (text: string): string =>
   text.replace(
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
   );
 
-const percent = (v: number, digits = 2) =>
+/** A fraction as a percentage (`—` when not finite). */
+export const percent = (v: number, digits = 2): string =>
   Number.isFinite(v) ? `${(100 * v).toFixed(digits)} %` : '—';
 const signedPoints = (v: number) =>
   Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${(100 * v).toFixed(2)}` : '—';
@@ -30,15 +33,24 @@ function intervalText(pair: PairSummary): string {
   return `${signedPoints(d.mean)} pp [${signedPoints(d.low)}, ${signedPoints(d.high)}]`;
 }
 
-const width = 520;
-const height = 300;
+/** Default chart size in pixels. */
+export const CHART = { width: 520, height: 300 } as const;
+const { width, height } = CHART;
 
-function learningCurves(summary: BenchSummary): vl.TopLevelSpec {
-  const values = summary.runs.flatMap((run) =>
+/**
+ * Test accuracy by epoch, one line per run: coloured by model and dashed by SE/plain (bench), or
+ * coloured by the runs' variants (ablations).
+ */
+export function learningCurves(
+  runs: readonly RunResult[],
+  colorBy: 'model' | 'variant' = 'model',
+): vl.TopLevelSpec {
+  const byVariant = colorBy === 'variant';
+  const values = runs.flatMap((run) =>
     run.history.map((m) => ({
       run: run.id,
       model: run.spec.model,
-      variant: run.spec.se === false ? 'plain' : 'SE',
+      variant: byVariant ? (run.spec.variant ?? run.id) : run.spec.se === false ? 'plain' : 'SE',
       epoch: m.epoch,
       accuracy: m.testAccuracy,
     })),
@@ -57,8 +69,8 @@ function learningCurves(summary: BenchSummary): vl.TopLevelSpec {
         scale: { zero: false },
         axis: { format: '.1%' },
       },
-      color: { field: 'model', type: 'nominal' },
-      strokeDash: { field: 'variant', type: 'nominal' },
+      color: { field: byVariant ? 'variant' : 'model', type: 'nominal' },
+      ...(byVariant ? {} : { strokeDash: { field: 'variant', type: 'nominal' as const } }),
       detail: { field: 'run', type: 'nominal' },
     },
   };
@@ -168,8 +180,9 @@ function pairTable(summary: BenchSummary): string {
 <tbody>${rows}</tbody></table>`;
 }
 
-function runTable(summary: BenchSummary): string {
-  const rows = summary.runs
+/** The table of every run (and every failed run) of a results directory. */
+export function runTable(runs: readonly RunResult[], failures: readonly FailedRun[]): string {
+  const rows = runs
     .map(
       (
         r,
@@ -177,7 +190,7 @@ function runTable(summary: BenchSummary): string {
 <td>${r.testLoss.toFixed(4)}</td><td>${r.imagesPerSecond.toFixed(1)}</td></tr>`,
     )
     .join('\n');
-  const failed = summary.failures
+  const failed = failures
     .map(
       (f) =>
         `<tr class="failed"><td>${escapeHtml(f.id)}</td><td colspan="4">failed: ${escapeHtml(f.error)}</td></tr>`,
@@ -187,22 +200,40 @@ function runTable(summary: BenchSummary): string {
 <tbody>${rows}${failed}</tbody></table>`;
 }
 
-/** The benchmark report: one self-contained HTML file (inline SVG charts, no scripts, no network). */
-export async function renderReport(summary: BenchSummary): Promise<string> {
-  const charts = await Promise.all([
-    renderSvg(differences(summary)),
-    renderSvg(learningCurves(summary)),
-    renderSvg(accuracyAgainst(summary, 'macs')),
-    renderSvg(accuracyAgainst(summary, 'params')),
-  ]);
+/** What the setup list of a report describes: the data, the machine and the protocol. */
+export interface ReportSetup
+  extends Pick<
+    BenchSummary,
+    | 'dataset'
+    | 'datasetSource'
+    | 'trainImages'
+    | 'testImages'
+    | 'inputShape'
+    | 'backend'
+    | 'device'
+    | 'dtype'
+  > {
+  /** The protocol's hyperparameters and seeds. */
+  plan: Pick<
+    BenchPlan,
+    'batchSize' | 'epochs' | 'seeds' | 'momentum' | 'learningRate' | 'weightDecay' | 'augment'
+  >;
+}
+
+/** The setup list (HTML `<li>` contents) every report starts with. */
+export function setupItems(summary: ReportSetup): string[] {
   const { plan } = summary;
-  const setup = [
+  return [
     `dataset <b>${escapeHtml(summary.dataset)}</b> (${escapeHtml(summary.datasetSource)}), ${summary.trainImages} training and ${summary.testImages} test images of ${summary.inputShape.join('×')}`,
     `backend <b>${escapeHtml(summary.backend)}</b> on ${escapeHtml(summary.device)}, dtype ${summary.dtype}, batch ${plan.batchSize}, ${plan.epochs} epochs, seeds ${plan.seeds.join(', ')}`,
     `SGD momentum ${plan.momentum}, peak learning rate ${plan.learningRate} (cosine), weight decay ${plan.weightDecay}, augmentation ${escapeHtml(JSON.stringify(plan.augment))}`,
   ];
+}
+
+/** A self-contained HTML page in the reports' common style; `body` is HTML. */
+export function htmlPage(title: string, body: string): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>SE Zoo benchmark — ${escapeHtml(summary.dataset)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
 table { border-collapse: collapse; margin: 1em 0; } th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; }
@@ -210,15 +241,31 @@ th:first-child, td:first-child { text-align: left; } thead { background: #f3f3f3
 .charts { display: flex; flex-wrap: wrap; gap: 1em; } .charts figure { margin: 0; }
 </style></head>
 <body>
-<h1>SE Zoo benchmark: SE against plain</h1>
-<ul>${setup.map((s) => `<li>${s}</li>`).join('')}</ul>
+${body}
+</body></html>
+`;
+}
+
+/** The benchmark report: one self-contained HTML file (inline SVG charts, no scripts, no network). */
+export async function renderReport(summary: BenchSummary): Promise<string> {
+  const charts = await Promise.all([
+    renderSvg(differences(summary)),
+    renderSvg(learningCurves(summary.runs)),
+    renderSvg(accuracyAgainst(summary, 'macs')),
+    renderSvg(accuracyAgainst(summary, 'params')),
+  ]);
+  return htmlPage(
+    `SE Zoo benchmark — ${summary.dataset}`,
+    `<h1>SE Zoo benchmark: SE against plain</h1>
+<ul>${setupItems(summary)
+      .map((s) => `<li>${s}</li>`)
+      .join('')}</ul>
 <p>Generated ${escapeHtml(summary.createdAt)}. Accuracy is the final test accuracy of each run; the SE − plain
 difference pairs runs with the same seed (same initialisation stream and data order).</p>
 <h2>Comparison</h2>
 ${pairTable(summary)}
 <div class="charts">${charts.map((svg) => `<figure>${svg}</figure>`).join('\n')}</div>
 <h2>Runs</h2>
-${runTable(summary)}
-</body></html>
-`;
+${runTable(summary.runs, summary.failures)}`,
+  );
 }

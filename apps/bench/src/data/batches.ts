@@ -42,6 +42,8 @@ export interface BatchOptions {
   augment?: Augmentation;
   /** Seed of the augmentation's random choices (default: the shuffle seed). */
   augmentSeed?: number;
+  /** Resize every image (bilinear, on the device) to this square size; default: unchanged. */
+  imageSize?: number;
 }
 
 /** One batch: normalised NHWC images and one-hot labels. The caller disposes both. */
@@ -107,7 +109,15 @@ export function* batches(
     const y = tf.tidy(
       () => tf.oneHot(tf.tensor1d(labels, 'int32'), dataset.classes).toFloat() as tf.Tensor2D,
     );
-    yield { x: tf.tensor4d(x, [size, height, width, channels]), y, size };
+    const images = tf.tensor4d(x, [size, height, width, channels]);
+    const target = options.imageSize;
+    if (target === undefined || (target === height && target === width)) {
+      yield { x: images, y, size };
+    } else {
+      const resized = tf.image.resizeBilinear(images, [target, target]);
+      images.dispose();
+      yield { x: resized, y, size };
+    }
   }
 }
 

@@ -27,6 +27,16 @@ export interface RunSpec extends Hyperparameters {
   /** SE on (the model's default SE or these options) or off (the plain twin). */
   se: boolean | SEConfig;
   seed: number;
+  /**
+   * Name of the configuration among several of one model (an ablation's row, e.g. `r8`); it
+   * replaces `se`/`plain` in the run's id so that each configuration gets its own directory.
+   */
+  variant?: string;
+  /**
+   * Train and test at this square input size: every batch is resized (bilinear) on the device,
+   * e.g. to run ImageNet-sized networks on small-image datasets. Default: the dataset's size.
+   */
+  imageSize?: number;
 }
 
 /** Metrics of one finished epoch, one line of metrics.jsonl. */
@@ -99,9 +109,9 @@ export interface TrainOptions {
   corruptAtStep?: number;
 }
 
-/** A run's directory name: `seresnet20-se-seed1`. */
-export function runId(spec: Pick<RunSpec, 'model' | 'se' | 'seed'>): string {
-  return `${spec.model}-${spec.se === false ? 'plain' : 'se'}-seed${spec.seed}`;
+/** A run's directory name: `seresnet20-se-seed1`, or `seresnet20-r8-seed1` for a variant. */
+export function runId(spec: Pick<RunSpec, 'model' | 'se' | 'seed' | 'variant'>): string {
+  return `${spec.model}-${spec.variant ?? (spec.se === false ? 'plain' : 'se')}-seed${spec.seed}`;
 }
 
 /** Cosine decay from the peak rate to zero over the run, evaluated per epoch. */
@@ -123,21 +133,42 @@ async function withSeededRandom<T>(seed: number, fn: () => Promise<T> | T): Prom
   }
 }
 
-function buildModel(spec: RunSpec, dataset: Dataset): tf.LayersModel {
+/** The `[height, width, channels]` a run's model takes: the dataset's, or `imageSize` square. */
+export function runInputShape(
+  spec: Pick<RunSpec, 'imageSize'>,
+  dataset: Dataset,
+): [number, number, number] {
   const { height, width, channels } = dataset.train;
+  return spec.imageSize ? [spec.imageSize, spec.imageSize, channels] : [height, width, channels];
+}
+
+/** Builds a run's model (random initialisation, logits out) for `dataset`. */
+export function buildRunModel(
+  spec: Pick<RunSpec, 'model' | 'se' | 'imageSize'>,
+  dataset: Dataset,
+): tf.LayersModel {
   return createModel(spec.model, {
-    inputShape: [height, width, channels],
+    inputShape: runInputShape(spec, dataset),
     classes: dataset.classes,
     classifierActivation: 'linear',
     se: spec.se,
   });
 }
 
-/** Mean loss and accuracy of `model` on `set`. */
-export function evaluate(model: tf.LayersModel, set: ImageSet, dataset: Dataset, batchSize = 256) {
+/**
+ * Mean loss and accuracy of `model` on `set`; `imageSize` resizes the batches as the run that
+ * trained the model did.
+ */
+export function evaluate(
+  model: tf.LayersModel,
+  set: ImageSet,
+  dataset: Dataset,
+  batchSize = 256,
+  imageSize?: number,
+) {
   let loss = 0;
   let correct = 0;
-  for (const batch of batches(set, dataset, { batchSize })) {
+  for (const batch of batches(set, dataset, { batchSize, ...(imageSize ? { imageSize } : {}) })) {
     const [batchLoss, batchCorrect] = tf.tidy(() => {
       const logits = model.apply(batch.x, { training: false }) as tf.Tensor2D;
       const l = tf.losses.softmaxCrossEntropy(
@@ -175,7 +206,7 @@ export async function trainRun(
   if ((options.resume ?? true) && existsSync(finalPath)) {
     return JSON.parse(await readFile(finalPath, 'utf8')) as RunResult;
   }
-  const model = await withSeededRandom(spec.seed, () => buildModel(spec, dataset));
+  const model = await withSeededRandom(spec.seed, () => buildRunModel(spec, dataset));
   const optimizer = new SgdMomentum({
     learningRate: spec.learningRate,
     momentum: spec.momentum,
@@ -187,8 +218,8 @@ export async function trainRun(
       history = (await loadCheckpoint<EpochMetrics>(checkpointPath, model, optimizer)).history;
     }
     await writeMetrics(dir, history);
-    const { height, width, channels } = dataset.train;
-    const macs = countMacs(model, [height, width, channels]);
+    const inputShape = runInputShape(spec, dataset);
+    const macs = countMacs(model, inputShape);
     let step = history.length * batchCount(dataset.train, spec.batchSize);
     let epochsThisCall = 0;
     for (let epoch = history.length + 1; epoch <= spec.epochs; epoch++) {
@@ -210,7 +241,7 @@ export async function trainRun(
       dataset: dataset.name,
       params: countParams(model),
       macs,
-      inputShape: [height, width, channels],
+      inputShape,
       backend: tf.getBackend(),
       device: (await describeBackend()).device,
       dtype: 'float32',
@@ -251,6 +282,7 @@ async function trainEpoch(
     batchSize: spec.batchSize,
     shuffleSeed: spec.seed * 7919 + epoch,
     augment: spec.augment,
+    ...(spec.imageSize ? { imageSize: spec.imageSize } : {}),
   };
   for (const batch of batches(dataset.train, dataset, order)) {
     step++;
@@ -293,7 +325,7 @@ async function trainEpoch(
     });
   }
   const seconds = (performance.now() - started) / 1000;
-  const test = evaluate(model, dataset.test, dataset);
+  const test = evaluate(model, dataset.test, dataset, 256, spec.imageSize);
   return {
     epoch,
     learningRate: optimizer.learningRate,

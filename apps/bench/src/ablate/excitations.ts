@@ -1,0 +1,370 @@
+/**
+ * `se-zoo excitations`: the paper's Fig. 6/7 analysis on a trained run. For chosen classes, the
+ * mean excitation of every channel at every SE block over the test images of that class; and
+ * the §7.2 observation that the last stage's SE blocks can be dropped at inference (replaced by
+ * the identity, a scale of 1) at a small cost in accuracy.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { countParams, type SEConfig, SqueezeExcite } from '@se/core';
+import * as tf from '@tensorflow/tfjs';
+import { openRun } from '../bench/commands.js';
+import { CliError } from '../commands.js';
+import { batches } from '../data/batches.js';
+import { type Dataset, headOf, type ImageSet } from '../data/dataset.js';
+import { buildRunModel, evaluate, type RunSpec } from '../train/trainer.js';
+import { renderExcitationReport } from './excitations-report.js';
+
+/** Per-channel mean and (population) standard deviation of the excitation over some images. */
+export interface ChannelStatistics {
+  /** Images averaged. */
+  count: number;
+  /** Mean excitation of each channel. */
+  mean: number[];
+  /** Standard deviation of each channel's excitation over the images. */
+  std: number[];
+}
+
+/** The excitations of one SE block, per chosen class and over all images. */
+export interface BlockExcitation {
+  /** The SE layer's name, e.g. `layer3.1.se`. */
+  name: string;
+  /** Its stage (from `layer<k>.` in the name), or null where the name does not say. */
+  stage: number | null;
+  channels: number;
+  /** One entry per chosen class, in the order chosen. */
+  classes: (ChannelStatistics & { index: number; name: string })[];
+  /** Over every test image, whatever its class (the paper's "all"). */
+  all: ChannelStatistics;
+}
+
+/** The stage of a layer named like `layer3.1.se` (ResNet families), or null. */
+export function stageOf(layerName: string): number | null {
+  const match = /(?:^|\.)layer(\d+)\./.exec(layerName);
+  return match ? Number(match[1]) : null;
+}
+
+/** Every SE block of a model, in the order of its layers. */
+export function seBlocks(model: tf.LayersModel): SqueezeExcite[] {
+  return model.layers.filter((l): l is SqueezeExcite => l instanceof SqueezeExcite);
+}
+
+/**
+ * The blocks named in `names` (a block's full name, e.g. `layer3.1.se`, or its unit, `layer3.1`,
+ * or a stage, `layer3`); all blocks when `names` is empty. An unknown name is an error listing
+ * the model's blocks.
+ */
+export function selectBlocks(blocks: SqueezeExcite[], names: readonly string[]): SqueezeExcite[] {
+  if (names.length === 0) return blocks;
+  const matches = (block: SqueezeExcite, name: string) =>
+    block.name === name || block.name.startsWith(`${name}.`);
+  for (const name of names) {
+    if (!blocks.some((b) => matches(b, name))) {
+      throw new CliError(
+        `no SE block matches '${name}'; the model's blocks are ${blocks.map((b) => b.name).join(', ')}`,
+      );
+    }
+  }
+  return blocks.filter((b) => names.some((name) => matches(b, name)));
+}
+
+/** Options of {@link excitationStatistics}. */
+export interface ExcitationOptions {
+  /** Class indices whose images are averaged separately. */
+  classes: readonly number[];
+  /** Which SE blocks (see {@link selectBlocks}); all when empty or omitted. */
+  blocks?: readonly string[];
+  batchSize?: number;
+  /** Resize the images as the run that trained the model did. */
+  imageSize?: number;
+}
+
+class Accumulator {
+  readonly sum: Float64Array;
+  readonly squares: Float64Array;
+  count = 0;
+  constructor(readonly channels: number) {
+    this.sum = new Float64Array(channels);
+    this.squares = new Float64Array(channels);
+  }
+  add(values: Float32Array, offset: number): void {
+    for (let c = 0; c < this.channels; c++) {
+      const v = values[offset + c] ?? 0;
+      this.sum[c] = (this.sum[c] ?? 0) + v;
+      this.squares[c] = (this.squares[c] ?? 0) + v * v;
+    }
+    this.count++;
+  }
+  statistics(): ChannelStatistics {
+    const n = this.count;
+    const mean = Array.from(this.sum, (s) => (n === 0 ? Number.NaN : s / n));
+    const std = Array.from(this.squares, (s, c) =>
+      n === 0 ? Number.NaN : Math.sqrt(Math.max(0, s / n - (mean[c] ?? 0) ** 2)),
+    );
+    return { count: n, mean, std };
+  }
+}
+
+/**
+ * Mean excitation of each channel at each chosen SE block, per class, over `set`. A sub-model
+ * outputs each block's input; {@link SqueezeExcite.excitation} turns it into the gate values
+ * (averaged over positions for NoSqueeze blocks, whose gate is per position).
+ */
+export function excitationStatistics(
+  model: tf.LayersModel,
+  set: ImageSet,
+  dataset: Pick<Dataset, 'classes' | 'classNames' | 'mean' | 'std'>,
+  options: ExcitationOptions,
+): BlockExcitation[] {
+  const blocks = selectBlocks(seBlocks(model), options.blocks ?? []);
+  if (blocks.length === 0) throw new CliError(`model ${model.name} has no SE blocks`);
+  for (const c of options.classes) {
+    if (!Number.isInteger(c) || c < 0 || c >= dataset.classes) {
+      throw new CliError(`class ${c} is not one of the dataset's classes 0–${dataset.classes - 1}`);
+    }
+  }
+  // The layers are shared with `model`: the sub-model owns no weights and is not disposed.
+  const inputs = tf.model({
+    inputs: model.inputs,
+    outputs: blocks.map((b) => b.input as tf.SymbolicTensor),
+  });
+  const perClass = blocks.map((b) => options.classes.map(() => new Accumulator(b.channelCount)));
+  const overall = blocks.map((b) => new Accumulator(b.channelCount));
+  const batchOptions = {
+    batchSize: options.batchSize ?? 64,
+    ...(options.imageSize ? { imageSize: options.imageSize } : {}),
+  };
+  for (const batch of batches(set, dataset, batchOptions)) {
+    const labels = tf.tidy(() => tf.argMax(batch.y, 1).dataSync());
+    const outputs = inputs.predict(batch.x);
+    const blockInputs = Array.isArray(outputs) ? outputs : [outputs];
+    for (const [i, block] of blocks.entries()) {
+      const input = blockInputs[i] as tf.Tensor;
+      const values = tf.tidy(() => {
+        const gate = block.excitation(input);
+        return tf.mean(gate, [1, 2]).dataSync() as Float32Array;
+      });
+      const channels = block.channelCount;
+      for (let b = 0; b < batch.size; b++) {
+        overall[i]?.add(values, b * channels);
+        const k = options.classes.indexOf(labels[b] ?? -1);
+        if (k >= 0) perClass[i]?.[k]?.add(values, b * channels);
+      }
+    }
+    tf.dispose(blockInputs);
+    batch.x.dispose();
+    batch.y.dispose();
+  }
+  return blocks.map((block, i) => {
+    const statistics = (accumulator: Accumulator | undefined) =>
+      (accumulator ?? new Accumulator(block.channelCount)).statistics();
+    return {
+      name: block.name,
+      stage: stageOf(block.name),
+      channels: block.channelCount,
+      classes: options.classes.map((index, k) => ({
+        index,
+        name: dataset.classNames[index] ?? `class ${index}`,
+        ...statistics(perClass[i]?.[k]),
+      })),
+      all: statistics(overall[i]),
+    };
+  });
+}
+
+/** A model with the SE blocks of its last stage removed, and what was removed. */
+export interface WithoutLastStage {
+  /** The same network and weights, with the last stage's SE blocks as the identity. */
+  model: tf.LayersModel;
+  /** The stage whose SE blocks were removed. */
+  stage: number;
+  /** Names of the removed SE blocks. */
+  removed: string[];
+}
+
+/**
+ * Rebuilds the run's model with SE in every stage but the last one that has SE blocks, and
+ * copies `model`'s weights into it: at inference this is the original network with the last
+ * stage's SE blocks replaced by the identity (a scale of 1). The caller disposes the model.
+ */
+export function withoutLastStageSE(
+  model: tf.LayersModel,
+  spec: Pick<RunSpec, 'model' | 'se' | 'imageSize'>,
+  dataset: Dataset,
+): WithoutLastStage {
+  const blocks = seBlocks(model);
+  if (blocks.length === 0) throw new CliError(`model ${model.name} has no SE blocks`);
+  const stages = blocks.map((b) => stageOf(b.name));
+  if (stages.some((s) => s === null)) {
+    throw new CliError(
+      `cannot tell the stages of ${spec.model}'s SE blocks from their names (${blocks[0]?.name}, …)`,
+    );
+  }
+  const present = [...new Set(stages as number[])].sort((a, b) => a - b);
+  const last = present[present.length - 1] as number;
+  const kept = present.slice(0, -1);
+  const options: SEConfig = typeof spec.se === 'object' ? spec.se : {};
+  const reduced = buildRunModel(
+    { ...spec, se: kept.length === 0 ? false : { ...options, stages: kept } },
+    dataset,
+  );
+  const byName = new Map(model.weights.map((w) => [w.originalName, w]));
+  for (const weight of reduced.weights) {
+    const source = byName.get(weight.originalName);
+    if (!source || source.shape.join() !== weight.shape.join()) {
+      reduced.dispose();
+      throw new Error(
+        `the model without last-stage SE has a weight the run lacks: ${weight.originalName}`,
+      );
+    }
+    weight.write(source.read());
+  }
+  return {
+    model: reduced,
+    stage: last,
+    removed: blocks.filter((b) => stageOf(b.name) === last).map((b) => b.name),
+  };
+}
+
+/** The §7.2 check: accuracy with every SE block and without the last stage's. */
+export interface IdentityCheck {
+  /** The stage whose SE blocks were replaced by the identity. */
+  stage: number;
+  removed: string[];
+  accuracyAll: number;
+  accuracyWithoutLastStage: number;
+  lossAll: number;
+  lossWithoutLastStage: number;
+  paramsAll: number;
+  paramsWithoutLastStage: number;
+}
+
+/** excitations.json. */
+export interface ExcitationReport {
+  /** The run directory. */
+  run: string;
+  model: string;
+  se: RunSpec['se'];
+  dataset: string;
+  testImages: number;
+  inputShape: number[];
+  backend: string;
+  blocks: BlockExcitation[];
+  identity: IdentityCheck;
+  createdAt: string;
+}
+
+/** Parses `--classes`: indices or class names, comma-separated; default all classes up to 10. */
+export function parseClasses(text: string | undefined, dataset: Dataset): number[] {
+  if (text === undefined) {
+    return Array.from({ length: Math.min(dataset.classes, 10) }, (_, i) => i);
+  }
+  return text.split(',').map((part) => {
+    const item = part.trim();
+    const named = dataset.classNames.findIndex((n) => n.toLowerCase() === item.toLowerCase());
+    if (named >= 0) return named;
+    const index = Number(item);
+    if (item === '' || !Number.isInteger(index) || index < 0 || index >= dataset.classes) {
+      throw new CliError(
+        `--classes: '${item}' is neither a class index 0–${dataset.classes - 1} nor one of ${dataset.classNames.join(', ')}`,
+      );
+    }
+    return index;
+  });
+}
+
+/** Options of {@link excitationsCommand}. */
+export interface ExcitationsCommandOptions {
+  /** A run directory (or its checkpoint.safetensors) written by train, bench or ablate. */
+  model: string;
+  /** Comma-separated class indices or names (default: all classes, at most 10). */
+  classes?: string;
+  /** Comma-separated SE blocks (`layer3.1.se`, `layer3.1` or `layer3`); default all. */
+  blocks?: string;
+  /** Use the first n test images only. */
+  testLimit?: number;
+  dataDir?: string;
+  /** Output directory (default `<run>/excitations`). */
+  out?: string;
+  log?: (line: string) => void;
+}
+
+/**
+ * `se-zoo excitations --model <run>`: excitation statistics per class and block on the test
+ * split, the identity check of the last stage, excitations.json and excitations.html.
+ */
+export async function excitationsCommand(
+  options: ExcitationsCommandOptions,
+): Promise<{ report: ExcitationReport; dir: string }> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const run = await openRun(options.model, options.dataDir);
+  const { spec, dataset, model } = run;
+  try {
+    const test =
+      options.testLimit === undefined ? dataset.test : headOf(dataset.test, options.testLimit);
+    const classes = parseClasses(options.classes, dataset);
+    const blockNames = options.blocks
+      ? options.blocks
+          .split(',')
+          .map((b) => b.trim())
+          .filter((b) => b !== '')
+      : [];
+    const [, height, width, channels] = model.inputs[0]?.shape ?? [];
+    log(
+      `Run ${run.dir}: ${spec.model} (${spec.variant ?? (spec.se === false ? 'plain' : 'SE')}) on ${test.count} ${dataset.name} test images; classes ${classes.map((c) => dataset.classNames[c]).join(', ')}`,
+    );
+    const blocks = excitationStatistics(model, test, dataset, {
+      classes,
+      blocks: blockNames,
+      ...(spec.imageSize ? { imageSize: spec.imageSize } : {}),
+    });
+    const full = evaluate(model, test, dataset, 256, spec.imageSize);
+    const reduced = withoutLastStageSE(model, spec, dataset);
+    let identity: IdentityCheck;
+    try {
+      const without = evaluate(reduced.model, test, dataset, 256, spec.imageSize);
+      identity = {
+        stage: reduced.stage,
+        removed: reduced.removed,
+        accuracyAll: full.accuracy,
+        accuracyWithoutLastStage: without.accuracy,
+        lossAll: full.loss,
+        lossWithoutLastStage: without.loss,
+        paramsAll: countParams(model),
+        paramsWithoutLastStage: countParams(reduced.model),
+      };
+    } finally {
+      reduced.model.dispose();
+    }
+    const report: ExcitationReport = {
+      run: run.dir,
+      model: spec.model,
+      se: spec.se,
+      dataset: dataset.name,
+      testImages: test.count,
+      inputShape: [height ?? 0, width ?? 0, channels ?? 0],
+      backend: tf.getBackend(),
+      blocks,
+      identity,
+      createdAt: new Date().toISOString(),
+    };
+    const dir = options.out ?? join(run.dir, 'excitations');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'excitations.json'), `${JSON.stringify(report, null, 2)}\n`);
+    await writeFile(join(dir, 'excitations.html'), await renderExcitationReport(report));
+    log(formatIdentityCheck(identity));
+    log(
+      `Excitations of ${blocks.length} SE blocks: ${join(dir, 'excitations.json')}, ${join(dir, 'excitations.html')}`,
+    );
+    return { report, dir };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** The identity check in one line. */
+export function formatIdentityCheck(c: IdentityCheck): string {
+  const pct = (v: number) => `${(100 * v).toFixed(2)} %`;
+  const delta = 100 * (c.accuracyWithoutLastStage - c.accuracyAll);
+  return `Test accuracy with all SE blocks ${pct(c.accuracyAll)}; with the ${c.removed.length} SE blocks of stage ${c.stage} (${c.removed.join(', ')}) replaced by the identity ${pct(c.accuracyWithoutLastStage)} (${delta >= 0 ? '+' : ''}${delta.toFixed(2)} pp), ${(c.paramsAll - c.paramsWithoutLastStage).toLocaleString('en-US')} parameters fewer`;
+}
