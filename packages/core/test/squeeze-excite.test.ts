@@ -117,6 +117,12 @@ describe('SqueezeExcite: parameters', () => {
     // timm: max(8, ⌊C/16 + 4⌋ rounded down to 8): 64 → 8, 100 → 8, 200 → 16, 256 → 16.
     expect([64, 100, 200, 256].map((c) => seHiddenChannels(c, timm))).toEqual([8, 8, 16, 16]);
   });
+  it('raises the hidden width to minHidden, so that any ratio builds', () => {
+    const atLeastOne = { reduction: 32, hiddenChannels: null, divisor: 1, minHidden: 1 };
+    // ⌊16/32⌋ = 0 → 1; ⌊64/32⌋ = 2 stays 2.
+    expect([16, 64].map((c) => seHiddenChannels(c, atLeastOne))).toEqual([1, 2]);
+    expect(params(16, { reduction: 32, minHidden: 1 })).toBe(2 * 16 * 1 + 1 + 16);
+  });
 });
 
 describe('SqueezeExcite: clear errors', () => {
@@ -132,6 +138,10 @@ describe('SqueezeExcite: clear errors', () => {
     expect(apply(16, { reduction: 32 })).toThrow(
       "Invalid layer 'layer1.0.se' se.reduction: 32. Expected a ratio no larger than the 16 channels it reduces.",
     );
+  });
+  it('rejects a negative or fractional minHidden', () => {
+    expect(apply(16, { minHidden: -1 })).toThrow(/se\.minHidden: -1\. Expected an integer ≥ 0/);
+    expect(apply(16, { minHidden: 1.5 })).toThrow(/se\.minHidden: 1\.5/);
   });
   it('rejects unknown squeeze, gate and FC forms', () => {
     expect(apply(16, { squeeze: 'median' as never })).toThrow(

@@ -44,16 +44,16 @@ export const STUDIES: readonly AblationStudy[] = [
         (r): AblationVariant => ({
           key: `r${r}`,
           label: `r = ${r}`,
-          se: { reduction: r, divisor: 1 },
+          se: { reduction: r, divisor: 1, minHidden: 1 },
         }),
       ),
       { ...PLAIN, label: 'original (no SE)' },
     ],
     reference: 'r16',
     note:
-      'The hidden width is ⌊C/r⌋ as in the Caffe release (divisor 1). A ratio larger than the ' +
-      "narrowest SE block's channels leaves no hidden unit and cannot be built: on the CIFAR " +
-      'ResNets (16 channels in stage 1) the r = 32 row is reported as not buildable.',
+      'The hidden width is ⌊C/r⌋ as in the Caffe release (divisor 1), at least 1: on the CIFAR ' +
+      'ResNets (16 channels in stage 1) r = 32 gives stage 1 one hidden unit, where ⌊16/32⌋ = 0 ' +
+      'would leave none (on ResNet-50, whose narrowest SE block has 256 channels, it changes nothing).',
   },
   {
     name: 'squeeze',

@@ -33,6 +33,12 @@ export interface SqueezeExciteOptions {
    * the divisor — timm uses 8 (`make_divisible`), so its SE-ResNet-18 first stage gets 8, not 4.
    */
   divisor?: number;
+  /**
+   * Smallest hidden width (default 0: a ratio r larger than the channels C is an error). With
+   * `minHidden: 1` every ratio builds, as max(1, ⌊C/r⌋) — the reduction-ratio ablation needs it
+   * for r = 32 on a CIFAR ResNet's 16-channel first stage.
+   */
+  minHidden?: number;
   /** Squeeze operator: global average (default), global max, or `'none'` (NoSqueeze). */
   squeeze?: SqueezeMode;
   /** Excitation gate (default `'sigmoid'`). `'hard_sigmoid'` is relu6(x + 3) / 6 as in PyTorch. */
@@ -59,8 +65,8 @@ export type ResolvedSqueezeExcite = Required<Omit<SqueezeExciteOptions, 'hiddenC
  * import { resolveSqueezeExcite } from '@se/core';
  *
  * resolveSqueezeExcite({ reduction: 8 });
- * // { reduction: 8, hiddenChannels: null, divisor: 1, squeeze: 'avg', gate: 'sigmoid',
- * //   fc: 'conv1x1', bias: true }
+ * // { reduction: 8, hiddenChannels: null, divisor: 1, minHidden: 0, squeeze: 'avg',
+ * //   gate: 'sigmoid', fc: 'conv1x1', bias: true }
  * ```
  */
 export function resolveSqueezeExcite(
@@ -79,6 +85,7 @@ export function resolveSqueezeExcite(
     reduction,
     hiddenChannels,
     divisor: checkInteger(`${field}.divisor`, options.divisor ?? 1, 1),
+    minHidden: checkInteger(`${field}.minHidden`, options.minHidden ?? 0, 0),
     squeeze: checkChoice(`${field}.squeeze`, options.squeeze ?? 'avg', SQUEEZE_MODES),
     gate: checkChoice(`${field}.gate`, fromSavedConfig(options.gate) ?? 'sigmoid', GATE_KINDS),
     fc: checkChoice(`${field}.fc`, options.fc ?? 'conv1x1', FC_FORMS),
@@ -95,7 +102,8 @@ function fromSavedConfig(gate: GateKind | undefined): GateKind | undefined {
  * The hidden width of the excitation bottleneck for `channels` input channels.
  *
  * With `divisor` 1 it is ⌊C/r⌋ (Caffe, Cadene). With a larger divisor d it is
- * max(d, ⌊C/r + d/2⌋ rounded down to a multiple of d) — timm's `make_divisible`.
+ * max(d, ⌊C/r + d/2⌋ rounded down to a multiple of d) — timm's `make_divisible`. Either is
+ * raised to `minHidden` when given.
  *
  * @example
  * ```ts
@@ -107,12 +115,13 @@ function fromSavedConfig(gate: GateKind | undefined): GateKind | undefined {
  */
 export function seHiddenChannels(
   channels: number,
-  options: Pick<ResolvedSqueezeExcite, 'reduction' | 'hiddenChannels' | 'divisor'>,
+  options: Pick<ResolvedSqueezeExcite, 'reduction' | 'hiddenChannels' | 'divisor'> &
+    Partial<Pick<ResolvedSqueezeExcite, 'minHidden'>>,
   field = 'se',
 ): number {
   if (options.hiddenChannels != null) return options.hiddenChannels;
-  const { reduction, divisor } = options;
-  if (reduction > channels) {
+  const { reduction, divisor, minHidden = 0 } = options;
+  if (reduction > channels && minHidden === 0) {
     throw new ConfigError(
       `${field}.reduction`,
       reduction,
@@ -120,8 +129,11 @@ export function seHiddenChannels(
     );
   }
   const exact = channels / reduction;
-  if (divisor === 1) return Math.floor(exact);
-  return Math.max(divisor, Math.floor((exact + divisor / 2) / divisor) * divisor);
+  const rounded =
+    divisor === 1
+      ? Math.floor(exact)
+      : Math.max(divisor, Math.floor((exact + divisor / 2) / divisor) * divisor);
+  return Math.max(minHidden, rounded);
 }
 
 /**
