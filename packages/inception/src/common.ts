@@ -1,16 +1,16 @@
 /**
- * What the three Inception networks share: a convolution → BN → ReLU unit that also takes the
- * factorised 1×n / n×1 kernels of Inception-v3 and Inception-ResNet-v2, the channel
+ * What the three Inception networks share: timm's convolution → BN → ReLU unit (also with the
+ * factorised 1×n / n×1 kernels of Inception-v3 and Inception-ResNet-v2), the channel
  * concatenation that closes an Inception module, the SE block after it, and the SE options of
  * the family.
  */
 
 import {
-  batchNorm,
   ConfigError,
   convBn,
-  heNormalFanOut,
+  type IntPair,
   type ModelOptions,
+  pair,
   type ResolvedModelOptions,
   type ResolvedSE,
   resolveSEConfig,
@@ -18,90 +18,44 @@ import {
 } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
 
-/** A convolution without bias, its batch norm and a ReLU, named as the reference names them. */
-export interface ConvUnitSpec {
-  /** Name of the convolution (`Mixed_5b.branch1x1.conv`, `inception_3a_1x1`). */
-  conv: string;
-  /** Name of the batch norm (`Mixed_5b.branch1x1.bn`, `inception_3a_1x1_bn`). */
-  bn: string;
-  /** Name of the ReLU layer (weightless). */
-  act: string;
-  /** Output channels. */
-  filters: number;
-  /** Kernel size, square or `[height, width]` (`[1, 7]` for timm's `kernel_size=(1, 7)`). */
-  kernel: number | [number, number];
-  /** Stride (default 1); factorised kernels only come with stride 1. */
-  strides?: number;
-  /**
-   * Symmetric zero padding per side (PyTorch's `padding`). Square kernels: default 0, as timm's
-   * `ConvNormAct(padding=0)` in these networks. Factorised kernels always get the "same" padding
-   * `(k − 1) / 2` per axis, the only padding the references use with them.
-   */
-  padding?: number;
-  /** Batch-norm epsilon: 1e-3 in timm's Inception networks, 1e-5 (PyTorch, Caffe) otherwise. */
-  epsilon: number;
-}
-
 /**
- * Convolution → BN → ReLU. Square kernels go through `@se/core`'s `convBn`; a factorised
- * `[1, n]` or `[n, 1]` kernel at stride 1 with "same" padding is symmetric, so tfjs's `'same'`
- * reproduces PyTorch there.
+ * timm's `ConvNormAct` in its Inception networks: a convolution without bias (`${name}.conv`), a
+ * batch norm with ε 1e-3 (`${name}.bn`) and a ReLU. `kernel` is square or `[height, width]`
+ * (`[1, 7]` for `kernel_size=(1, 7)`). Padding is symmetric as in PyTorch; by default 0 for a
+ * square kernel (timm's `padding=0` in these networks) and `(k − 1) / 2` per axis for a factorised
+ * one, the only padding the references use with them.
  *
  * @example
  * ```ts
- * import { convUnit } from '@se/inception';
+ * import { convNormAct } from '@se/inception';
  * import * as tf from '@tensorflow/tfjs';
  *
  * // timm: ConvNormAct(128, 160, kernel_size=(1, 7), padding=(0, 3)), BN eps 1e-3
  * const x = tf.input({ shape: [17, 17, 128] });
- * const y = convUnit(x, {
- *   conv: 'branch1.1.conv',
- *   bn: 'branch1.1.bn',
- *   act: 'branch1.1.act',
- *   filters: 160,
- *   kernel: [1, 7],
- *   epsilon: 1e-3,
- * }); // [17, 17, 160]
+ * const y = convNormAct(x, 'Mixed_6b.branch7x7_2', 160, [1, 7]); // [17, 17, 160]
  * ```
  */
-export function convUnit(x: tf.SymbolicTensor, spec: ConvUnitSpec): tf.SymbolicTensor {
-  const bn = { epsilon: spec.epsilon };
-  if (typeof spec.kernel === 'number' || spec.kernel[0] === spec.kernel[1]) {
-    const kernelSize = typeof spec.kernel === 'number' ? spec.kernel : spec.kernel[0];
-    return convBn(x, {
-      name: spec.conv,
-      bnName: spec.bn,
-      filters: spec.filters,
-      kernelSize,
-      strides: spec.strides ?? 1,
-      padding: spec.padding ?? 0,
-      activation: 'relu',
-      activationName: spec.act,
-      bn,
-    });
-  }
-  const [kh, kw] = spec.kernel;
-  if ((spec.strides ?? 1) !== 1 || kh % 2 === 0 || kw % 2 === 0) {
-    throw new ConfigError(
-      `${spec.conv} kernel`,
-      spec.kernel,
-      'a factorised kernel with odd sides at stride 1 (as the references use them)',
-    );
-  }
-  const y = tf.layers
-    .conv2d({
-      name: spec.conv,
-      filters: spec.filters,
-      kernelSize: [kh, kw],
-      padding: 'same',
-      useBias: false,
-      kernelInitializer: heNormalFanOut(),
-    })
-    .apply(x) as tf.SymbolicTensor;
-  const normalised = batchNorm(y, spec.bn, bn);
-  return tf.layers
-    .activation({ activation: 'relu', name: spec.act })
-    .apply(normalised) as tf.SymbolicTensor;
+export function convNormAct(
+  x: tf.SymbolicTensor,
+  name: string,
+  filters: number,
+  kernel: IntPair,
+  strides = 1,
+  padding: IntPair = typeof kernel === 'number'
+    ? 0
+    : (pair(kernel).map((k) => (k - 1) / 2) as [number, number]),
+): tf.SymbolicTensor {
+  return convBn(x, {
+    name: `${name}.conv`,
+    bnName: `${name}.bn`,
+    filters,
+    kernelSize: kernel,
+    strides,
+    padding,
+    activation: 'relu',
+    activationName: `${name}.act`,
+    bn: { epsilon: 1e-3 },
+  });
 }
 
 /**

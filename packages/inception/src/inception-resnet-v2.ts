@@ -22,7 +22,7 @@ import {
   seForStage,
 } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
-import { concatBranches, convUnit, resolveInceptionSE, seAfter } from './common.js';
+import { concatBranches, convNormAct, resolveInceptionSE, seAfter } from './common.js';
 
 /** 299² as timm; 75² is the smallest input whose every unpadded convolution and pool fits. */
 export const INCEPTION_RESNET_V2_LIMITS: ArchitectureLimits = {
@@ -39,26 +39,6 @@ export const RESIDUAL_SCALES = {
   /** Block8 (8×8, 2080 channels), except the final `block8`. */
   block8: 0.2,
 } as const;
-
-function cna(
-  x: tf.SymbolicTensor,
-  name: string,
-  filters: number,
-  kernel: number | [number, number],
-  strides = 1,
-  padding = 0,
-): tf.SymbolicTensor {
-  return convUnit(x, {
-    conv: `${name}.conv`,
-    bn: `${name}.bn`,
-    act: `${name}.act`,
-    filters,
-    kernel,
-    strides,
-    padding,
-    epsilon: 1e-3,
-  });
-}
 
 function maxPool3x3s2(x: tf.SymbolicTensor, name: string): tf.SymbolicTensor {
   return new Pool2D({ name, mode: 'max', poolSize: 3, strides: 2 }).apply(x) as tf.SymbolicTensor;
@@ -130,10 +110,10 @@ export function inceptionResNetBlock(
 /** Block35 branches (35×35 grid, 320 channels). */
 function block35(p: string) {
   return (x: tf.SymbolicTensor) => [
-    cna(x, `${p}.branch0`, 32, 1),
-    cna(cna(x, `${p}.branch1.0`, 32, 1), `${p}.branch1.1`, 32, 3, 1, 1),
-    cna(
-      cna(cna(x, `${p}.branch2.0`, 32, 1), `${p}.branch2.1`, 48, 3, 1, 1),
+    convNormAct(x, `${p}.branch0`, 32, 1),
+    convNormAct(convNormAct(x, `${p}.branch1.0`, 32, 1), `${p}.branch1.1`, 32, 3, 1, 1),
+    convNormAct(
+      convNormAct(convNormAct(x, `${p}.branch2.0`, 32, 1), `${p}.branch2.1`, 48, 3, 1, 1),
       `${p}.branch2.2`,
       64,
       3,
@@ -146,31 +126,31 @@ function block35(p: string) {
 /** Block17 branches (17×17 grid, 1088 channels). */
 function block17(p: string) {
   return (x: tf.SymbolicTensor) => {
-    let b1 = cna(x, `${p}.branch1.0`, 128, 1);
-    b1 = cna(b1, `${p}.branch1.1`, 160, [1, 7]);
-    b1 = cna(b1, `${p}.branch1.2`, 192, [7, 1]);
-    return [cna(x, `${p}.branch0`, 192, 1), b1];
+    let b1 = convNormAct(x, `${p}.branch1.0`, 128, 1);
+    b1 = convNormAct(b1, `${p}.branch1.1`, 160, [1, 7]);
+    b1 = convNormAct(b1, `${p}.branch1.2`, 192, [7, 1]);
+    return [convNormAct(x, `${p}.branch0`, 192, 1), b1];
   };
 }
 
 /** Block8 branches (8×8 grid, 2080 channels). */
 function block8(p: string) {
   return (x: tf.SymbolicTensor) => {
-    let b1 = cna(x, `${p}.branch1.0`, 192, 1);
-    b1 = cna(b1, `${p}.branch1.1`, 224, [1, 3]);
-    b1 = cna(b1, `${p}.branch1.2`, 256, [3, 1]);
-    return [cna(x, `${p}.branch0`, 192, 1), b1];
+    let b1 = convNormAct(x, `${p}.branch1.0`, 192, 1);
+    b1 = convNormAct(b1, `${p}.branch1.1`, 224, [1, 3]);
+    b1 = convNormAct(b1, `${p}.branch1.2`, 256, [3, 1]);
+    return [convNormAct(x, `${p}.branch0`, 192, 1), b1];
   };
 }
 
 /** Mixed_5b: the stem's last module (192 → 320 channels). */
 function mixed5b(x: tf.SymbolicTensor): tf.SymbolicTensor {
   const p = 'mixed_5b';
-  const b0 = cna(x, `${p}.branch0`, 96, 1);
-  const b1 = cna(cna(x, `${p}.branch1.0`, 48, 1), `${p}.branch1.1`, 64, 5, 1, 2);
-  let b2 = cna(x, `${p}.branch2.0`, 64, 1);
-  b2 = cna(b2, `${p}.branch2.1`, 96, 3, 1, 1);
-  b2 = cna(b2, `${p}.branch2.2`, 96, 3, 1, 1);
+  const b0 = convNormAct(x, `${p}.branch0`, 96, 1);
+  const b1 = convNormAct(convNormAct(x, `${p}.branch1.0`, 48, 1), `${p}.branch1.1`, 64, 5, 1, 2);
+  let b2 = convNormAct(x, `${p}.branch2.0`, 64, 1);
+  b2 = convNormAct(b2, `${p}.branch2.1`, 96, 3, 1, 1);
+  b2 = convNormAct(b2, `${p}.branch2.2`, 96, 3, 1, 1);
   const pooled = new Pool2D({
     name: `${p}.branch3.0`,
     mode: 'avg',
@@ -179,28 +159,28 @@ function mixed5b(x: tf.SymbolicTensor): tf.SymbolicTensor {
     padding: 1,
     countIncludePad: false,
   }).apply(x) as tf.SymbolicTensor;
-  const b3 = cna(pooled, `${p}.branch3.1`, 64, 1);
+  const b3 = convNormAct(pooled, `${p}.branch3.1`, 64, 1);
   return concatBranches([b0, b1, b2, b3], `${p}.cat`);
 }
 
 /** Mixed_6a: 35 → 17 (320 → 1088 channels). */
 function mixed6a(x: tf.SymbolicTensor): tf.SymbolicTensor {
   const p = 'mixed_6a';
-  const b0 = cna(x, `${p}.branch0`, 384, 3, 2);
-  let b1 = cna(x, `${p}.branch1.0`, 256, 1);
-  b1 = cna(b1, `${p}.branch1.1`, 256, 3, 1, 1);
-  b1 = cna(b1, `${p}.branch1.2`, 384, 3, 2);
+  const b0 = convNormAct(x, `${p}.branch0`, 384, 3, 2);
+  let b1 = convNormAct(x, `${p}.branch1.0`, 256, 1);
+  b1 = convNormAct(b1, `${p}.branch1.1`, 256, 3, 1, 1);
+  b1 = convNormAct(b1, `${p}.branch1.2`, 384, 3, 2);
   return concatBranches([b0, b1, maxPool3x3s2(x, `${p}.branch2`)], `${p}.cat`);
 }
 
 /** Mixed_7a: 17 → 8 (1088 → 2080 channels). */
 function mixed7a(x: tf.SymbolicTensor): tf.SymbolicTensor {
   const p = 'mixed_7a';
-  const b0 = cna(cna(x, `${p}.branch0.0`, 256, 1), `${p}.branch0.1`, 384, 3, 2);
-  const b1 = cna(cna(x, `${p}.branch1.0`, 256, 1), `${p}.branch1.1`, 288, 3, 2);
-  let b2 = cna(x, `${p}.branch2.0`, 256, 1);
-  b2 = cna(b2, `${p}.branch2.1`, 288, 3, 1, 1);
-  b2 = cna(b2, `${p}.branch2.2`, 320, 3, 2);
+  const b0 = convNormAct(convNormAct(x, `${p}.branch0.0`, 256, 1), `${p}.branch0.1`, 384, 3, 2);
+  const b1 = convNormAct(convNormAct(x, `${p}.branch1.0`, 256, 1), `${p}.branch1.1`, 288, 3, 2);
+  let b2 = convNormAct(x, `${p}.branch2.0`, 256, 1);
+  b2 = convNormAct(b2, `${p}.branch2.1`, 288, 3, 1, 1);
+  b2 = convNormAct(b2, `${p}.branch2.2`, 320, 3, 2);
   return concatBranches([b0, b1, b2, maxPool3x3s2(x, `${p}.branch3`)], `${p}.cat`);
 }
 
@@ -223,12 +203,12 @@ export function buildInceptionResNetV2(
   const resolved = resolveModelOptions(options, INCEPTION_RESNET_V2_LIMITS);
   const se = resolveInceptionSE(options.se, enabledByDefault);
   const input = tf.input({ shape: resolved.inputShape, name: 'input' });
-  let x = cna(input, 'conv2d_1a', 32, 3, 2);
-  x = cna(x, 'conv2d_2a', 32, 3);
-  x = cna(x, 'conv2d_2b', 64, 3, 1, 1);
+  let x = convNormAct(input, 'conv2d_1a', 32, 3, 2);
+  x = convNormAct(x, 'conv2d_2a', 32, 3);
+  x = convNormAct(x, 'conv2d_2b', 64, 3, 1, 1);
   x = maxPool3x3s2(x, 'maxpool_3a');
-  x = cna(x, 'conv2d_3b', 80, 1);
-  x = cna(x, 'conv2d_4a', 192, 3);
+  x = convNormAct(x, 'conv2d_3b', 80, 1);
+  x = convNormAct(x, 'conv2d_4a', 192, 3);
   x = maxPool3x3s2(x, 'maxpool_5a');
   x = mixed5b(x);
   const repeat = (
@@ -261,7 +241,7 @@ export function buildInceptionResNetV2(
     relu: false,
     se: seForStage(se, 3),
   });
-  x = cna(x, 'conv2d_7b', 1536, 1);
+  x = convNormAct(x, 'conv2d_7b', 1536, 1);
   const output = classifierHead(x, resolved, { classifier: 'classif' });
   return tf.model({ inputs: input, outputs: output, name: resolved.name ?? defaultName });
 }

@@ -19,34 +19,13 @@ import {
   seForStage,
 } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
-import { concatBranches, convUnit, resolveInceptionSE, seAfter } from './common.js';
+import { concatBranches, convNormAct, resolveInceptionSE, seAfter } from './common.js';
 
 /** 299² as timm; 75² is the smallest input whose every unpadded convolution and pool fits. */
 export const INCEPTION_V3_LIMITS: ArchitectureLimits = {
   defaultInputShape: [299, 299, 3],
   minInputSize: 75,
 };
-
-/** timm's `ConvNormAct` of these networks: `${name}.conv`, `${name}.bn` (eps 1e-3), ReLU. */
-function cna(
-  x: tf.SymbolicTensor,
-  name: string,
-  filters: number,
-  kernel: number | [number, number],
-  strides = 1,
-  padding = 0,
-): tf.SymbolicTensor {
-  return convUnit(x, {
-    conv: `${name}.conv`,
-    bn: `${name}.bn`,
-    act: `${name}.act`,
-    filters,
-    kernel,
-    strides,
-    padding,
-    epsilon: 1e-3,
-  });
-}
 
 /** timm's `F.avg_pool2d(x, kernel_size=3, stride=1, padding=1)` (count_include_pad=True). */
 function avgPool3x3(x: tf.SymbolicTensor, name: string): tf.SymbolicTensor {
@@ -62,64 +41,77 @@ function maxPool3x3s2(x: tf.SymbolicTensor, name: string): tf.SymbolicTensor {
 
 /** Inception-A (35×35): 1×1; 1×1 → 5×5; 1×1 → 3×3 → 3×3; avg pool → 1×1 (`poolFeatures`). */
 function inceptionA(x: tf.SymbolicTensor, p: string, poolFeatures: number): tf.SymbolicTensor {
-  const b1 = cna(x, `${p}.branch1x1`, 64, 1);
-  const b5 = cna(cna(x, `${p}.branch5x5_1`, 48, 1), `${p}.branch5x5_2`, 64, 5, 1, 2);
-  let b3 = cna(x, `${p}.branch3x3dbl_1`, 64, 1);
-  b3 = cna(b3, `${p}.branch3x3dbl_2`, 96, 3, 1, 1);
-  b3 = cna(b3, `${p}.branch3x3dbl_3`, 96, 3, 1, 1);
-  const bp = cna(avgPool3x3(x, `${p}.avg_pool`), `${p}.branch_pool`, poolFeatures, 1);
+  const b1 = convNormAct(x, `${p}.branch1x1`, 64, 1);
+  const b5 = convNormAct(
+    convNormAct(x, `${p}.branch5x5_1`, 48, 1),
+    `${p}.branch5x5_2`,
+    64,
+    5,
+    1,
+    2,
+  );
+  let b3 = convNormAct(x, `${p}.branch3x3dbl_1`, 64, 1);
+  b3 = convNormAct(b3, `${p}.branch3x3dbl_2`, 96, 3, 1, 1);
+  b3 = convNormAct(b3, `${p}.branch3x3dbl_3`, 96, 3, 1, 1);
+  const bp = convNormAct(avgPool3x3(x, `${p}.avg_pool`), `${p}.branch_pool`, poolFeatures, 1);
   return concatBranches([b1, b5, b3, bp], `${p}.cat`);
 }
 
 /** Inception-B (35 → 17): 3×3/2; 1×1 → 3×3 → 3×3/2; 3×3/2 max pool. */
 function inceptionB(x: tf.SymbolicTensor, p: string): tf.SymbolicTensor {
-  const b3 = cna(x, `${p}.branch3x3`, 384, 3, 2);
-  let bd = cna(x, `${p}.branch3x3dbl_1`, 64, 1);
-  bd = cna(bd, `${p}.branch3x3dbl_2`, 96, 3, 1, 1);
-  bd = cna(bd, `${p}.branch3x3dbl_3`, 96, 3, 2);
+  const b3 = convNormAct(x, `${p}.branch3x3`, 384, 3, 2);
+  let bd = convNormAct(x, `${p}.branch3x3dbl_1`, 64, 1);
+  bd = convNormAct(bd, `${p}.branch3x3dbl_2`, 96, 3, 1, 1);
+  bd = convNormAct(bd, `${p}.branch3x3dbl_3`, 96, 3, 2);
   return concatBranches([b3, bd, maxPool3x3s2(x, `${p}.max_pool`)], `${p}.cat`);
 }
 
 /** Inception-C (17×17) with factorised 7×7 convolutions of width `c7`. */
 function inceptionC(x: tf.SymbolicTensor, p: string, c7: number): tf.SymbolicTensor {
-  const b1 = cna(x, `${p}.branch1x1`, 192, 1);
-  let b7 = cna(x, `${p}.branch7x7_1`, c7, 1);
-  b7 = cna(b7, `${p}.branch7x7_2`, c7, [1, 7]);
-  b7 = cna(b7, `${p}.branch7x7_3`, 192, [7, 1]);
-  let bd = cna(x, `${p}.branch7x7dbl_1`, c7, 1);
-  bd = cna(bd, `${p}.branch7x7dbl_2`, c7, [7, 1]);
-  bd = cna(bd, `${p}.branch7x7dbl_3`, c7, [1, 7]);
-  bd = cna(bd, `${p}.branch7x7dbl_4`, c7, [7, 1]);
-  bd = cna(bd, `${p}.branch7x7dbl_5`, 192, [1, 7]);
-  const bp = cna(avgPool3x3(x, `${p}.avg_pool`), `${p}.branch_pool`, 192, 1);
+  const b1 = convNormAct(x, `${p}.branch1x1`, 192, 1);
+  let b7 = convNormAct(x, `${p}.branch7x7_1`, c7, 1);
+  b7 = convNormAct(b7, `${p}.branch7x7_2`, c7, [1, 7]);
+  b7 = convNormAct(b7, `${p}.branch7x7_3`, 192, [7, 1]);
+  let bd = convNormAct(x, `${p}.branch7x7dbl_1`, c7, 1);
+  bd = convNormAct(bd, `${p}.branch7x7dbl_2`, c7, [7, 1]);
+  bd = convNormAct(bd, `${p}.branch7x7dbl_3`, c7, [1, 7]);
+  bd = convNormAct(bd, `${p}.branch7x7dbl_4`, c7, [7, 1]);
+  bd = convNormAct(bd, `${p}.branch7x7dbl_5`, 192, [1, 7]);
+  const bp = convNormAct(avgPool3x3(x, `${p}.avg_pool`), `${p}.branch_pool`, 192, 1);
   return concatBranches([b1, b7, bd, bp], `${p}.cat`);
 }
 
 /** Inception-D (17 → 8): 1×1 → 3×3/2; 1×1 → 1×7 → 7×1 → 3×3/2; 3×3/2 max pool. */
 function inceptionD(x: tf.SymbolicTensor, p: string): tf.SymbolicTensor {
-  const b3 = cna(cna(x, `${p}.branch3x3_1`, 192, 1), `${p}.branch3x3_2`, 320, 3, 2);
-  let b7 = cna(x, `${p}.branch7x7x3_1`, 192, 1);
-  b7 = cna(b7, `${p}.branch7x7x3_2`, 192, [1, 7]);
-  b7 = cna(b7, `${p}.branch7x7x3_3`, 192, [7, 1]);
-  b7 = cna(b7, `${p}.branch7x7x3_4`, 192, 3, 2);
+  const b3 = convNormAct(convNormAct(x, `${p}.branch3x3_1`, 192, 1), `${p}.branch3x3_2`, 320, 3, 2);
+  let b7 = convNormAct(x, `${p}.branch7x7x3_1`, 192, 1);
+  b7 = convNormAct(b7, `${p}.branch7x7x3_2`, 192, [1, 7]);
+  b7 = convNormAct(b7, `${p}.branch7x7x3_3`, 192, [7, 1]);
+  b7 = convNormAct(b7, `${p}.branch7x7x3_4`, 192, 3, 2);
   return concatBranches([b3, b7, maxPool3x3s2(x, `${p}.max_pool`)], `${p}.cat`);
 }
 
 /** Inception-E (8×8): 1×1; 1×1 → (1×3 ‖ 3×1); 1×1 → 3×3 → (1×3 ‖ 3×1); avg pool → 1×1. */
 function inceptionE(x: tf.SymbolicTensor, p: string): tf.SymbolicTensor {
-  const b1 = cna(x, `${p}.branch1x1`, 320, 1);
-  const s = cna(x, `${p}.branch3x3_1`, 384, 1);
+  const b1 = convNormAct(x, `${p}.branch1x1`, 320, 1);
+  const s = convNormAct(x, `${p}.branch3x3_1`, 384, 1);
   const b3 = concatBranches(
-    [cna(s, `${p}.branch3x3_2a`, 384, [1, 3]), cna(s, `${p}.branch3x3_2b`, 384, [3, 1])],
+    [
+      convNormAct(s, `${p}.branch3x3_2a`, 384, [1, 3]),
+      convNormAct(s, `${p}.branch3x3_2b`, 384, [3, 1]),
+    ],
     `${p}.branch3x3_cat`,
   );
-  let d = cna(x, `${p}.branch3x3dbl_1`, 448, 1);
-  d = cna(d, `${p}.branch3x3dbl_2`, 384, 3, 1, 1);
+  let d = convNormAct(x, `${p}.branch3x3dbl_1`, 448, 1);
+  d = convNormAct(d, `${p}.branch3x3dbl_2`, 384, 3, 1, 1);
   const bd = concatBranches(
-    [cna(d, `${p}.branch3x3dbl_3a`, 384, [1, 3]), cna(d, `${p}.branch3x3dbl_3b`, 384, [3, 1])],
+    [
+      convNormAct(d, `${p}.branch3x3dbl_3a`, 384, [1, 3]),
+      convNormAct(d, `${p}.branch3x3dbl_3b`, 384, [3, 1]),
+    ],
     `${p}.branch3x3dbl_cat`,
   );
-  const bp = cna(avgPool3x3(x, `${p}.avg_pool`), `${p}.branch_pool`, 192, 1);
+  const bp = convNormAct(avgPool3x3(x, `${p}.avg_pool`), `${p}.branch_pool`, 192, 1);
   return concatBranches([b1, b3, bd, bp], `${p}.cat`);
 }
 
@@ -157,12 +149,12 @@ export function buildInceptionV3(
   const resolved = resolveModelOptions(options, INCEPTION_V3_LIMITS);
   const se: ResolvedSE | null = resolveInceptionSE(options.se, enabledByDefault);
   const input = tf.input({ shape: resolved.inputShape, name: 'input' });
-  let x = cna(input, 'Conv2d_1a_3x3', 32, 3, 2);
-  x = cna(x, 'Conv2d_2a_3x3', 32, 3);
-  x = cna(x, 'Conv2d_2b_3x3', 64, 3, 1, 1);
+  let x = convNormAct(input, 'Conv2d_1a_3x3', 32, 3, 2);
+  x = convNormAct(x, 'Conv2d_2a_3x3', 32, 3);
+  x = convNormAct(x, 'Conv2d_2b_3x3', 64, 3, 1, 1);
   x = maxPool3x3s2(x, 'Pool1');
-  x = cna(x, 'Conv2d_3b_1x1', 80, 1);
-  x = cna(x, 'Conv2d_4a_3x3', 192, 3);
+  x = convNormAct(x, 'Conv2d_3b_1x1', 80, 1);
+  x = convNormAct(x, 'Conv2d_4a_3x3', 192, 3);
   x = maxPool3x3s2(x, 'Pool2');
   for (const [name, stage, build] of MODULES) {
     x = seAfter(build(x, name), seForStage(se, stage), `${name}.se`);

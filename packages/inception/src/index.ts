@@ -23,9 +23,8 @@ export {
   seBnInception,
 } from './bn-inception.js';
 export {
-  type ConvUnitSpec,
   concatBranches,
-  convUnit,
+  convNormAct,
   resolveInceptionSE,
   seAfter,
 } from './common.js';

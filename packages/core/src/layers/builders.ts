@@ -3,6 +3,7 @@ import { checkInteger } from '../errors.js';
 import { BatchNorm, type BatchNormArgs } from './batch-norm.js';
 import { GroupedConv2D } from './grouped-conv.js';
 import { heNormalFanOut } from './initializers.js';
+import { type IntPair, pair } from './types.js';
 
 /** Activations the builders accept (tfjs activation identifiers). */
 export type ActivationName =
@@ -21,16 +22,19 @@ export interface ConvSpec {
   name: string;
   /** Output channels (PyTorch's `out_channels`). */
   filters: number;
-  /** Square kernel size (PyTorch's `kernel_size`). */
-  kernelSize: number;
+  /** Kernel size, square or `[height, width]` (PyTorch's `kernel_size`, e.g. `(1, 7)`). */
+  kernelSize: IntPair;
   /** Stride in both directions (default 1). */
   strides?: number;
   /** Dilation in both directions (default 1). */
   dilation?: number;
   /** Channel groups (default 1); more than one builds a {@link GroupedConv2D}. */
   groups?: number;
-  /** Symmetric zero padding per side; default PyTorch's usual `dilation · (k − 1) / 2`. */
-  padding?: number;
+  /**
+   * Symmetric zero padding per side, one number or `[height, width]` (PyTorch's `padding`);
+   * default PyTorch's usual `dilation · (k − 1) / 2` per axis.
+   */
+  padding?: IntPair;
   /** Whether the convolution has a bias (default false: a BN usually follows). */
   useBias?: boolean;
 }
@@ -49,29 +53,38 @@ export interface ConvSpec {
  * // PyTorch: Conv2d(3, 64, kernel_size=7, stride=2, padding=3, bias=False)
  * const x = tf.input({ shape: [224, 224, 3] });
  * const y = conv2d(x, { name: 'conv1', filters: 64, kernelSize: 7, strides: 2 }); // [112, 112, 64]
+ *
+ * // PyTorch: Conv2d(128, 160, kernel_size=(1, 7), padding=(0, 3)), Inception-v3's factorised 7×7
+ * const f = tf.input({ shape: [17, 17, 128] });
+ * const g = conv2d(f, { name: 'branch7x7.1', filters: 160, kernelSize: [1, 7] }); // [17, 17, 160]
  * ```
  */
 export function conv2d(x: tf.SymbolicTensor, spec: ConvSpec): tf.SymbolicTensor {
   const strides = checkInteger(`${spec.name} strides`, spec.strides ?? 1, 1);
   const dilation = checkInteger(`${spec.name} dilation`, spec.dilation ?? 1, 1);
-  const kernelSize = checkInteger(`${spec.name} kernelSize`, spec.kernelSize, 1);
+  const kernelSize = pair(spec.kernelSize).map((k) =>
+    checkInteger(`${spec.name} kernelSize`, k, 1),
+  ) as [number, number];
   const groups = checkInteger(`${spec.name} groups`, spec.groups ?? 1, 1);
-  const span = dilation * (kernelSize - 1);
-  const pad = checkInteger(`${spec.name} padding`, spec.padding ?? Math.floor(span / 2), 0);
-  const sameIsSymmetric = strides === 1 && span === 2 * pad;
+  const spans = kernelSize.map((k) => dilation * (k - 1)) as [number, number];
+  const pads = (
+    spec.padding === undefined ? spans.map((span) => Math.floor(span / 2)) : pair(spec.padding)
+  ).map((p) => checkInteger(`${spec.name} padding`, p, 0)) as [number, number];
+  const padded = pads[0] > 0 || pads[1] > 0;
+  const sameIsSymmetric = strides === 1 && spans[0] === 2 * pads[0] && spans[1] === 2 * pads[1];
   let input = x;
-  if (pad > 0 && !sameIsSymmetric) {
+  if (padded && !sameIsSymmetric) {
     input = tf.layers
       .zeroPadding2d({
         padding: [
-          [pad, pad],
-          [pad, pad],
+          [pads[0], pads[0]],
+          [pads[1], pads[1]],
         ],
         name: `${spec.name}_pad`,
       })
       .apply(x) as tf.SymbolicTensor;
   }
-  const padding = pad > 0 && sameIsSymmetric ? 'same' : 'valid';
+  const padding = padded && sameIsSymmetric ? 'same' : 'valid';
   const common = {
     name: spec.name,
     filters: spec.filters,
