@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every check of SE Zoo, from a clean clone: install (frozen lockfile), build, lint (Biome, with
-# formatting), typecheck, the API documentation (TypeDoc, warnings are errors) and the tests of
-# every workspace package. Ends with one line `N passed, N failed` summed over the packages'
-# vitest reports, and exits non-zero when any step or test failed.
+# formatting), typecheck, the API documentation (TypeDoc, warnings are errors), the doc examples,
+# the packages as published (pack, install alone, run), the release (changesets) and the tests of
+# every workspace package, the browser demo's included. Ends with one line `N passed, N failed`
+# summed over the packages' vitest reports, and exits non-zero when any step or test failed.
 #
 #   bash scripts/test.sh
 set -uo pipefail
@@ -34,7 +35,8 @@ step() {
 }
 
 step pnpm ensure_pnpm || exit 1
-# Real Fashion-MNIST for the loader's test on the real files; Chromium to check the report renders.
+# Real Fashion-MNIST for the loader's test on the real files; Chromium to check the report renders
+# and to drive the browser demo (apps/demo).
 step debian ensure_debian_packages dataset-fashion-mnist chromium
 echo "pnpm $(pnpm --version), node $(node --version)"
 step install pnpm install --frozen-lockfile || exit 1
@@ -45,6 +47,12 @@ step lint pnpm lint
 step typecheck pnpm typecheck
 # `pnpm run docs`, not `pnpm docs`: pnpm hands `docs` to npm (`npm docs` opens a browser URL).
 step docs pnpm run docs
+# Every TSDoc @example compiles against the built packages' type declarations.
+step examples pnpm check-examples
+# Each published package, packed and installed alone with npm (no workspace), builds its models.
+step pack pnpm pack-check
+# `changeset version`, in a temp copy, releases every published package with a changelog.
+step changesets pnpm changeset-check
 
 rm -rf packages/*/test-results apps/*/test-results .turbo/runs
 # --continue=dependencies-successful: one package's failing tests do not stop the others'.

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -39,6 +40,27 @@ describe('setBackend', () => {
     await expect(setBackend('metal' as unknown as 'cpu', { quiet: true })).rejects.toThrow(
       /unknown backend 'metal'/,
     );
+  });
+});
+
+describe('multi-threaded wasm in a script of its own', () => {
+  it('lets Node exit when the script is done (the idle XNNPACK threads hold nothing)', () => {
+    // The built package, as a user's script imports it (the backends tests run after its build).
+    const entry = new URL('../dist/index.js', import.meta.url).href;
+    const script = `
+      import * as tf from '@tensorflow/tfjs';
+      import { setBackend } from '${entry}';
+      const info = await setBackend('wasm', { quiet: true, threads: 2 });
+      const y = tf.conv2d(tf.ones([1, 8, 8, 4]), tf.ones([3, 3, 4, 2]), 1, 'valid');
+      console.log(info.threads, (await y.data())[0]);`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: new URL('..', import.meta.url),
+      encoding: 'utf8',
+      timeout: 60_000, // a hang would otherwise be the test runner's problem
+    });
+    expect(run.error).toBeUndefined();
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim()).toBe('2 36'); // 3·3·4 ones
   });
 });
 

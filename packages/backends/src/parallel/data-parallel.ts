@@ -109,6 +109,9 @@ class Replica {
  *   model: { module: '@se/core', exportName: 'createModel', args: ['seresnet20'], preload: ['@se/resnet'] },
  *   optimizer: { kind: 'momentum', learningRate: 0.1 },
  * });
+ * // A batch of 64 CIFAR-sized images and their one-hot labels.
+ * const images = tf.randomUniform([64, 32, 32, 3]);
+ * const oneHotLabels = tf.oneHot(tf.randomUniform([64], 0, 10, 'int32'), 10);
  * const loss = await trainer.trainOnBatch(images, oneHotLabels);
  * await trainer.dispose();
  * ```

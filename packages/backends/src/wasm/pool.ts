@@ -95,7 +95,7 @@ export function avgPoolGrad(args: {
   backend: unknown;
   attrs: tf.NamedAttrMap;
 }): tf.TensorInfo {
-  const { ops, dy, input, dx, window } = startPoolGrad(args);
+  const { ops, dy, dx, window } = startPoolGrad(args);
   const { n, H, W, C, outHeight, outWidth, sh, sw, fh, fw, top, left } = window;
   const scale = 1 / (fh * fw);
   const g = ops.f32(dy);

@@ -50,6 +50,31 @@ function workerFile({ fs, os, path, require }: NodeApi): string {
   return file;
 }
 
+/** The part of Emscripten's pthread pool that holds the Node workers. */
+interface PThreadPool {
+  unusedWorkers: { unref?(): void }[];
+  runningWorkers: { unref?(): void }[];
+  allocateUnusedWorker(): void;
+}
+
+/**
+ * Unreferences the pool's worker threads (now and when it adds more), so that a script that used
+ * the backend exits when its own work is done; otherwise the idle XNNPACK threads keep Node alive.
+ */
+function letNodeExit(module: { PThread?: PThreadPool }): void {
+  const pool = module.PThread;
+  if (!pool) return;
+  const unrefAll = () => {
+    for (const worker of [...pool.unusedWorkers, ...pool.runningWorkers]) worker.unref?.();
+  };
+  const allocate = pool.allocateUnusedWorker.bind(pool);
+  pool.allocateUnusedWorker = () => {
+    allocate();
+    unrefAll();
+  };
+  unrefAll();
+}
+
 /** The directory of the wasm package's `.wasm` binaries. */
 export async function wasmBinaryDir(): Promise<string> {
   const { path, require } = await nodeApi();
@@ -104,7 +129,9 @@ export async function installThreadedWasm(threads: number): Promise<boolean> {
         dispose: m.cwrap('dispose', null, []),
       };
       setThreadsCount(threads);
-      return new BackendWasm(m);
+      const backend = new BackendWasm(m);
+      letNodeExit(m as unknown as { PThread?: PThreadPool });
+      return backend;
     },
     2,
   );
