@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import Table from 'cli-table3';
+import { SqueezeExcite } from './attention/squeeze-excite.js';
 import { ConfigError } from './errors.js';
 import { countsMacs } from './layers/types.js';
 
@@ -52,28 +53,43 @@ export function countParams(layer: tf.layers.Layer): number {
     .reduce((sum, w) => sum + w.shape.reduce<number>((a, b) => a * (b ?? 0), 1), 0);
 }
 
+/** What {@link countMacs} and {@link summarize} count, and at which input size. */
+export interface CountOptions {
+  /** `[height, width, channels]`; required when the model accepts any size. */
+  inputShape?: number[];
+  /**
+   * Also count the SE blocks' scaling, one multiply per element of each scaled feature map
+   * (default false). The paper's FLOP figures for the small mobile networks (Table 3) only add up
+   * with it: SE-ShuffleNet's scaling is 1.6 M of its 142 M.
+   */
+  seScale?: boolean;
+}
+
 /**
  * Multiply–accumulates of one forward pass of one image, summed over convolutions, dense layers
  * and the SE blocks' FC layers (what the paper's Table 2 calls FLOPs). Element-wise work
- * (BN, activations, pooling, SE scaling, additions) is not counted, as in the paper.
+ * (BN, activations, pooling, additions, and the SE scaling unless `seScale` is set) is not
+ * counted.
  *
- * @param inputShape `[height, width, channels]`; required when the model accepts any size.
+ * @param options The input shape (`[height, width, channels]`, required when the model accepts
+ * any size), or {@link CountOptions}.
  *
  * @example
  * ```ts
  * import '@se/resnet';
  * import { countMacs, createModel } from '@se/core';
  *
- * countMacs(createModel('legacy_seresnet50')) / 1e9; // 3.86 (the paper's Table 2 says 3.87)
+ * countMacs(createModel('legacy_seresnet50')) / 1e9; // 3.861 (the paper's Table 2 says 3.87)
+ * countMacs(createModel('legacy_seresnet50'), { seScale: true }) / 1e9; // 3.866
  * ```
  */
-export function countMacs(model: tf.LayersModel, inputShape?: number[]): number {
-  return summarize(model, inputShape).macs;
+export function countMacs(model: tf.LayersModel, options?: number[] | CountOptions): number {
+  return summarize(model, options).macs;
 }
 
 /**
  * Per-layer parameters, output shapes and MACs of `model` at `inputShape` (`[height, width,
- * channels]`; required when the model accepts any size).
+ * channels]`; required when the model accepts any size), or with {@link CountOptions}.
  *
  * @example
  * ```ts
@@ -84,7 +100,13 @@ export function countMacs(model: tf.LayersModel, inputShape?: number[]): number 
  * const { params, macs, layers } = summarize(model, [224, 224, 3]);
  * ```
  */
-export function summarize(model: tf.LayersModel, inputShape?: number[]): ModelCount {
+export function summarize(
+  model: tf.LayersModel,
+  options: number[] | CountOptions = {},
+): ModelCount {
+  const { inputShape, seScale = false } = Array.isArray(options)
+    ? { inputShape: options }
+    : options;
   const input = resolveInput(model, inputShape);
   const shapes = new Map<string, tf.Shape>();
   const key = (layer: tf.layers.Layer, tensorIndex: number) => `${layer.name}#${tensorIndex}`;
@@ -116,7 +138,9 @@ export function summarize(model: tf.LayersModel, inputShape?: number[]): ModelCo
       className: layer.getClassName(),
       outputShape: outputShape.slice(1),
       params: countParams(layer),
-      macs: layerMacs(layer, inputShapes, outputShape),
+      macs:
+        layerMacs(layer, inputShapes, outputShape) +
+        (seScale && layer instanceof SqueezeExcite ? elements(outputShape) : 0),
     });
   }
   const trainableParams = model.trainableWeights.reduce(
@@ -163,6 +187,11 @@ function resolveInput(model: tf.LayersModel, inputShape?: number[]): number[] {
     }
     return size;
   });
+}
+
+/** Elements of one image's tensor of shape `[batch, …]`. */
+function elements(shape: tf.Shape): number {
+  return shape.slice(1).reduce<number>((a, b) => a * (b ?? 0), 1);
 }
 
 function layerMacs(layer: tf.layers.Layer, inputShapes: tf.Shape[], outputShape: tf.Shape): number {

@@ -31,6 +31,7 @@ export {
   seHiddenChannels,
 } from './attention/squeeze-excite.js';
 export {
+  type CountOptions,
   countMacs,
   countParams,
   formatCount,

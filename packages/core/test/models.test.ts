@@ -66,6 +66,18 @@ describe('counting', () => {
     expect(byName.fc?.macs).toBe(320);
     expect(byName.bn1?.params).toBe(32);
   });
+  it("counts the SE scaling on request: one multiply per element of the SE block's output", () => {
+    const model = smallNetwork();
+    // The SE block scales an 8×8×16 map: 1,024 multiplies on top of its FC layers' 128.
+    expect(countMacs(model, { seScale: true })).toBe(46528 + 8 * 8 * 16);
+    expect(summarize(model, { seScale: true }).layers.find((l) => l.name === 'se')?.macs).toBe(
+      128 + 1024,
+    );
+    const anySize = smallNetwork([null, null, 3]);
+    expect(countMacs(anySize, { inputShape: [16, 16, 3], seScale: true })).toBe(
+      4 * 27648 + 128 + 16 * 16 * 16 + 4 * 18432 + 320,
+    );
+  });
   it('propagates shapes for a model that accepts any size', () => {
     const model = smallNetwork([null, null, 3]);
     // Doubling the side: the convolutions and SE scale by 4, the classifier does not.

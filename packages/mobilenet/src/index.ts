@@ -1,11 +1,13 @@
 /**
- * @se/mobilenet: MobileNet v1 and SE-MobileNet for TensorFlow.js.
- *
- * The models of this family are not built yet (see the project's issue 10); the package builds and
- * publishes so that its place in the workspace and its dependency on @se/core are fixed.
+ * @se/mobilenet: MobileNet v1 and SE-MobileNet for TensorFlow.js — timm's `mobilenetv1_100`
+ * (exact `state_dict` keys and shapes) at the widths 0.25/0.5/0.75/1 of the MobileNet paper, and
+ * their SE twins of the SE paper's Table 3. Importing the package registers every model with
+ * @se/core's registry.
  *
  * @packageDocumentation
  */
 
 /** The family this package registers its models under. */
 export const FAMILY = 'mobilenet';
+
+export * from './mobilenet.js';

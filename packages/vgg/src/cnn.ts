@@ -48,7 +48,16 @@ function convBlock(x: tf.SymbolicTensor, stage: number, filters: number, se: Res
     .apply(y) as tf.SymbolicTensor;
 }
 
-/** Builds the small CNN; `se` defaults to off for `cnn` and on for `se_cnn`. */
+/**
+ * Builds the small CNN; `se` defaults to off for `cnn` and on for `se_cnn`.
+ *
+ * @example
+ * ```ts
+ * import { buildCnn } from '@se/vgg';
+ *
+ * const model = buildCnn({ inputShape: [28, 28, 1] }, true, 'fashion_se_cnn');
+ * ```
+ */
 export function buildCnn(
   options: ModelOptions = {},
   seByDefault = false,
@@ -88,9 +97,27 @@ const info = {
   ...CNN_LIMITS,
 } as const;
 
-/** The plain small CNN (1,250,858 parameters at 32×32×3, 10 classes). */
+/**
+ * The plain small CNN (1,250,858 parameters at 32×32×3, 10 classes).
+ *
+ * @example
+ * ```ts
+ * import { cnn } from '@se/vgg';
+ *
+ * const model = cnn({ inputShape: [28, 28, 1] }); // Fashion-MNIST
+ * ```
+ */
 export const cnn = (options?: ModelOptions) => buildCnn(options, false, 'cnn');
-/** The small CNN with an SE block after each convolution's ReLU. */
+/**
+ * The small CNN with an SE block after each convolution's ReLU.
+ *
+ * @example
+ * ```ts
+ * import { seCnn } from '@se/vgg';
+ *
+ * const model = seCnn({ se: { reduction: 8 } });
+ * ```
+ */
 export const seCnn = (options?: ModelOptions) => buildCnn(options, true, 'se_cnn');
 
 registerModel('cnn', cnn, {

@@ -1,13 +1,13 @@
 /**
- * @se/vgg: VGG-16 (BN) and SE-VGG-16 for TensorFlow.js.
- *
- * The models of this family are not built yet (see the project's issue 10); the package builds and
- * publishes so that its place in the workspace and its dependency on @se/core are fixed.
+ * @se/vgg: VGG-16 (BN) and SE-VGG-16 for TensorFlow.js — timm's `vgg16_bn` (exact `state_dict`
+ * keys and shapes) and its SE twin of the paper's Table 2 — and the small CNN of the Keras seed
+ * experiments. Importing the package registers every model with @se/core's registry.
  *
  * @packageDocumentation
  */
 
-/** The family this package registers its models under. */
+/** The family this package registers its VGG models under. */
 export const FAMILY = 'vgg';
 
 export * from './cnn.js';
+export * from './vgg.js';
