@@ -78,7 +78,14 @@ export {
   type ChannelShuffleArgs,
   channelShuffle,
 } from './layers/channel-shuffle.js';
-export { GroupedConv2D, type GroupedConv2DArgs, groupedConv2d } from './layers/grouped-conv.js';
+export {
+  GROUPED_CONV_METHODS,
+  GroupedConv2D,
+  type GroupedConv2DArgs,
+  type GroupedConvMethod,
+  groupedConv2d,
+  groupedConvMethods,
+} from './layers/grouped-conv.js';
 export { heNormalFanOut } from './layers/initializers.js';
 export { Pool2D, type Pool2DArgs } from './layers/pool.js';
 export { windowOutput } from './layers/shapes.js';
@@ -103,6 +110,26 @@ export {
   type ModelInfo,
   registerModel,
 } from './registry.js';
+export {
+  type BottleneckStride,
+  bottleneckWidth,
+  buildResidualNetwork,
+  RESIDUAL_EXPANSION,
+  RESIDUAL_LAYOUTS,
+  RESIDUAL_LIMITS,
+  type ResidualArchitecture,
+  type ResidualBlockKind,
+  type ResidualBlockSpec,
+  type ResidualLayout,
+  type ResidualLayoutSpec,
+  type ResidualStem,
+  type ResidualStemOptions,
+  residualBasicBlock,
+  residualBottleneck,
+  residualStem,
+  resolveResidualSE,
+  type StemUnitNames,
+} from './residual/network.js';
 
 import { registerFileSystemRouter } from './io/file-system.js';
 

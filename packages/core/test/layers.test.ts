@@ -4,8 +4,10 @@ import {
   BatchNorm,
   ChannelShuffle,
   channelShuffle,
+  GROUPED_CONV_METHODS,
   GroupedConv2D,
   groupedConv2d,
+  groupedConvMethods,
   Pool2D,
   type Pool2DArgs,
 } from '../src/index.js';
@@ -65,6 +67,57 @@ describe('grouped convolution', () => {
       expectTensorsClose(dk1 as tf.Tensor, dk2 as tf.Tensor, 1e-4);
     });
   }
+  // Every method behind groupedConv2d, including padding 'same' at stride 2 and dilation (tfjs's
+  // own convolutions have no gradient when dilated, so that case checks the forward pass only).
+  const methodCases = [
+    { c: 8, out: 12, groups: 4, strides: [1, 1], padding: 'valid', dilations: [1, 1] },
+    { c: 8, out: 8, groups: 2, strides: [2, 2], padding: 'same', dilations: [1, 1] },
+    { c: 6, out: 6, groups: 3, strides: [2, 1], padding: 'valid', dilations: [1, 1] },
+    { c: 4, out: 8, groups: 2, strides: [1, 1], padding: 'same', dilations: [2, 2] },
+  ] as const;
+  for (const method of GROUPED_CONV_METHODS) {
+    it(`method '${method}': forward and both gradients equal the by-hand split`, () => {
+      for (const { c, out, groups, strides, padding, dilations } of methodCases) {
+        const x = tf.randomNormal([2, 9, 8, c], 0, 1, 'float32', 4) as tf.Tensor4D;
+        const k = tf.randomNormal([3, 3, c / groups, out], 0, 1, 'float32', 5) as tf.Tensor4D;
+        const s: [number, number] = [strides[0], strides[1]];
+        const d: [number, number] = [dilations[0], dilations[1]];
+        const ours = (xi: tf.Tensor, ki: tf.Tensor) =>
+          groupedConv2d(xi as tf.Tensor4D, ki as tf.Tensor4D, groups, s, padding, d, method);
+        const reference = (xi: tf.Tensor, ki: tf.Tensor) => {
+          const xs = tf.split(xi, groups, 3);
+          const ks = tf.split(ki, groups, 3);
+          return tf.concat(
+            xs.map((xg, g) =>
+              tf.conv2d(xg as tf.Tensor4D, ks[g] as tf.Tensor4D, s, padding, 'NHWC', d),
+            ),
+            3,
+          );
+        };
+        expectTensorsClose(ours(x, k), reference(x, k), 1e-4);
+        if (d[0] > 1) continue;
+        const dy = tf.randomNormal(reference(x, k).shape, 0, 1, 'float32', 6);
+        const [dx1, dk1] = tf.grads(ours)([x, k], dy);
+        const [dx2, dk2] = tf.grads(reference)([x, k], dy);
+        expectTensorsClose(dx1 as tf.Tensor, dx2 as tf.Tensor, 1e-4);
+        expectTensorsClose(dk1 as tf.Tensor, dk2 as tf.Tensor, 1e-4);
+      }
+    });
+  }
+  it("uses the backend's method from groupedConvMethods", () => {
+    const saved = { ...groupedConvMethods };
+    try {
+      const x = tf.randomNormal([1, 5, 5, 4], 0, 1, 'float32', 7) as tf.Tensor4D;
+      const k = tf.randomNormal([3, 3, 2, 4], 0, 1, 'float32', 8) as tf.Tensor4D;
+      const results = GROUPED_CONV_METHODS.map((method) => {
+        groupedConvMethods[tf.getBackend()] = method;
+        return groupedConv2d(x, k, 2, [1, 1], 'valid', [1, 1]);
+      });
+      for (const y of results.slice(1)) expectTensorsClose(y, results[0] as tf.Tensor, 1e-5);
+    } finally {
+      Object.assign(groupedConvMethods, saved);
+    }
+  });
   it('a 1-channel depthwise 2×2 kernel on a 3×3 image, by hand', () => {
     const x = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 3, 3, 1]);
     const k = tf.tensor4d([1, 0, 0, -1], [2, 2, 1, 1]);

@@ -17,7 +17,6 @@ import {
   conv2d,
   convBn,
   type ModelOptions,
-  type ResolvedSE,
   registerModel,
   residualUnit,
   resolveModelOptions,

@@ -11,28 +11,31 @@
 
 import {
   type ArchitectureLimits,
+  buildResidualNetwork,
   ConfigError,
   checkChoice,
-  classifierHead,
-  convBn,
   type ModelInfo,
   type ModelOptions,
-  Pool2D,
-  type Pool2DArgs,
+  RESIDUAL_EXPANSION,
+  RESIDUAL_LIMITS,
+  type ResidualBlockKind,
+  type ResidualLayout,
   type ResolvedSE,
   registerModel,
-  residualUnit,
-  resolveModelOptions,
-  resolveSEConfig,
-  type SqueezeExciteOptions,
-  seForStage,
+  residualBasicBlock,
+  residualBottleneck,
+  residualStem,
+  resolveResidualSE,
 } from '@se/core';
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+
+// The stem, the units, the stage loop and both layouts live in @se/core's residual builder,
+// shared with @se/resnext; this module names the ResNet depths and registers them.
 
 /** The residual unit a ResNet stacks. */
-export type BlockKind = 'basic' | 'bottleneck';
+export type BlockKind = ResidualBlockKind;
 /** Which reference implementation the layer names and details follow. */
-export type ResNetLayout = 'timm' | 'caffe';
+export type ResNetLayout = ResidualLayout;
 
 /** A ResNet: its block, blocks per stage, layout, and whether it has SE by default. */
 export interface ResNetArchitecture {
@@ -46,55 +49,11 @@ export interface ResNetArchitecture {
   se: boolean;
 }
 
-/** What differs between the two layouts, in one place. */
-interface LayoutSpec {
-  stem: { conv: string; bn: string; act: string };
-  pool: Pool2DArgs;
-  classifier: string;
-  seName: string;
-  seDefaults: SqueezeExciteOptions;
-  /** Which convolution of a bottleneck carries the stride. */
-  bottleneckStride: '1x1' | '3x3';
-  /** The Caffe basic block applies a ReLU after its second BN, before SE. */
-  reluBeforeSE: boolean;
-  /** Start the last BN γ of each branch at zero (timm's `zero_init_last`). */
-  zeroInitLast: boolean;
-  dropout: number;
-}
-
-const LAYOUTS: Record<ResNetLayout, LayoutSpec> = {
-  timm: {
-    stem: { conv: 'conv1', bn: 'bn1', act: 'act1' },
-    pool: { name: 'maxpool', mode: 'max', poolSize: 3, strides: 2, padding: 1 },
-    classifier: 'fc',
-    seName: 'se',
-    seDefaults: { reduction: 16, divisor: 8 },
-    bottleneckStride: '3x3',
-    reluBeforeSE: false,
-    zeroInitLast: true,
-    dropout: 0,
-  },
-  caffe: {
-    stem: { conv: 'layer0.conv1', bn: 'layer0.bn1', act: 'layer0.relu1' },
-    pool: { name: 'pool0', mode: 'max', poolSize: 3, strides: 2, ceilMode: true },
-    classifier: 'last_linear',
-    seName: 'se_module',
-    seDefaults: { reduction: 16, divisor: 1 },
-    bottleneckStride: '1x1',
-    reluBeforeSE: true,
-    zeroInitLast: false,
-    dropout: 0.2,
-  },
-};
-
 /** Output channels per input "plane" of each block kind. */
-export const EXPANSION: Record<BlockKind, number> = { basic: 1, bottleneck: 4 };
+export const EXPANSION: Record<BlockKind, number> = { ...RESIDUAL_EXPANSION };
 
 /** The network's total stride: 2 (stem conv) · 2 (pool) · 2³ (stages 2–4). */
-export const RESNET_LIMITS: ArchitectureLimits = {
-  defaultInputShape: [224, 224, 3],
-  minInputSize: 32,
-};
+export const RESNET_LIMITS: ArchitectureLimits = RESIDUAL_LIMITS;
 
 /** One residual block of a ResNet. */
 export interface ResNetBlockSpec {
@@ -115,19 +74,6 @@ export function channelsOf(x: tf.SymbolicTensor): number {
   return x.shape[3] ?? 0;
 }
 
-/** The projection shortcut when the block changes resolution or width, else the identity. */
-function projection(x: tf.SymbolicTensor, spec: ResNetBlockSpec, outChannels: number) {
-  if (spec.stride === 1 && channelsOf(x) === outChannels) return undefined;
-  return (input: tf.SymbolicTensor) =>
-    convBn(input, {
-      name: `${spec.name}.downsample.0`,
-      bnName: `${spec.name}.downsample.1`,
-      filters: outChannels,
-      kernelSize: 1,
-      strides: spec.stride,
-    });
-}
-
 /**
  * Two 3×3 convolutions (ResNet-18/34). SE_3×3 sits after the first.
  *
@@ -143,33 +89,7 @@ function projection(x: tf.SymbolicTensor, spec: ResNetBlockSpec, outChannels: nu
  * ```
  */
 export function basicBlock(x: tf.SymbolicTensor, spec: ResNetBlockSpec): tf.SymbolicTensor {
-  const layout = LAYOUTS[spec.layout];
-  const { name, planes } = spec;
-  return residualUnit(x, {
-    name,
-    se: spec.se,
-    seName: layout.seName,
-    shortcut: projection(x, spec, planes),
-    branch: (input, after3x3) => {
-      const y = convBn(input, {
-        name: `${name}.conv1`,
-        bnName: `${name}.bn1`,
-        filters: planes,
-        kernelSize: 3,
-        strides: spec.stride,
-        activation: 'relu',
-        activationName: `${name}.act1`,
-      });
-      return convBn(after3x3(y), {
-        name: `${name}.conv2`,
-        bnName: `${name}.bn2`,
-        filters: planes,
-        kernelSize: 3,
-        bn: { zeroInit: layout.zeroInitLast },
-        ...(layout.reluBeforeSE ? { activation: 'relu', activationName: `${name}.act2` } : {}),
-      });
-    },
-  });
+  return residualBasicBlock(x, spec);
 }
 
 /**
@@ -186,45 +106,8 @@ export function basicBlock(x: tf.SymbolicTensor, spec: ResNetBlockSpec): tf.Symb
  * ```
  */
 export function bottleneck(x: tf.SymbolicTensor, spec: ResNetBlockSpec): tf.SymbolicTensor {
-  const layout = LAYOUTS[spec.layout];
-  const { name, planes } = spec;
-  const strideOn1x1 = layout.bottleneckStride === '1x1';
-  return residualUnit(x, {
-    name,
-    se: spec.se,
-    seName: layout.seName,
-    shortcut: projection(x, spec, planes * EXPANSION.bottleneck),
-    branch: (input, after3x3) => {
-      let y = convBn(input, {
-        name: `${name}.conv1`,
-        bnName: `${name}.bn1`,
-        filters: planes,
-        kernelSize: 1,
-        strides: strideOn1x1 ? spec.stride : 1,
-        activation: 'relu',
-        activationName: `${name}.act1`,
-      });
-      y = convBn(y, {
-        name: `${name}.conv2`,
-        bnName: `${name}.bn2`,
-        filters: planes,
-        kernelSize: 3,
-        strides: strideOn1x1 ? 1 : spec.stride,
-        activation: 'relu',
-        activationName: `${name}.act2`,
-      });
-      return convBn(after3x3(y), {
-        name: `${name}.conv3`,
-        bnName: `${name}.bn3`,
-        filters: planes * EXPANSION.bottleneck,
-        kernelSize: 1,
-        bn: { zeroInit: layout.zeroInitLast },
-      });
-    },
-  });
+  return residualBottleneck(x, spec);
 }
-
-const BLOCKS = { basic: basicBlock, bottleneck } as const;
 
 /**
  * The ResNet stem: 7×7/2 convolution, BN, ReLU, 3×3/2 max pool (padding 1 in the timm layout,
@@ -239,17 +122,7 @@ const BLOCKS = { basic: basicBlock, bottleneck } as const;
  * ```
  */
 export function stem(input: tf.SymbolicTensor, layout: ResNetLayout): tf.SymbolicTensor {
-  const spec = LAYOUTS[layout];
-  const x = convBn(input, {
-    name: spec.stem.conv,
-    bnName: spec.stem.bn,
-    filters: 64,
-    kernelSize: 7,
-    strides: 2,
-    activation: 'relu',
-    activationName: spec.stem.act,
-  });
-  return new Pool2D(spec.pool).apply(x) as tf.SymbolicTensor;
+  return residualStem(input, layout);
 }
 
 /**
@@ -269,7 +142,7 @@ export function resolveResNetSE(
   se: ModelOptions['se'],
   enabledByDefault: boolean,
 ): ResolvedSE | null {
-  return resolveSEConfig(se, LAYOUTS[layout].seDefaults, 4, enabledByDefault);
+  return resolveResidualSE(layout, se, enabledByDefault);
 }
 
 /**
@@ -288,24 +161,7 @@ export function buildResNet(
   options: ModelOptions = {},
   defaultName = 'resnet',
 ): tf.LayersModel {
-  const resolved = resolveModelOptions(options, RESNET_LIMITS);
-  const layout = LAYOUTS[architecture.layout];
-  const se = resolveResNetSE(architecture.layout, options.se, architecture.se);
-  const input = tf.input({ shape: resolved.inputShape, name: 'input' });
-  let x = stem(input, architecture.layout);
-  for (const [stage, blocks] of architecture.layers.entries()) {
-    for (let i = 0; i < blocks; i++) {
-      x = BLOCKS[architecture.block](x, {
-        name: `layer${stage + 1}.${i}`,
-        planes: 64 * 2 ** stage,
-        stride: stage > 0 && i === 0 ? 2 : 1,
-        layout: architecture.layout,
-        se: seForStage(se, stage + 1),
-      });
-    }
-  }
-  const output = classifierHead(x, resolved, { classifier: layout.classifier }, layout.dropout);
-  return tf.model({ inputs: input, outputs: output, name: resolved.name ?? defaultName });
+  return buildResidualNetwork(architecture, options, defaultName);
 }
 
 /** Block kind and blocks per stage of each depth (He et al., Table 1). */

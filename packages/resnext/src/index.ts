@@ -1,11 +1,11 @@
 /**
- * @se/resnext: ResNeXt, SE-ResNeXt and SENet-154 for TensorFlow.js.
- *
- * The models of this family are not built yet (see the project's issue 8); the package builds and
- * publishes so that its place in the workspace and its dependency on @se/core are fixed.
+ * @se/resnext: ResNeXt 32×4d, SE-ResNeXt 32×4d and SENet-154 for TensorFlow.js, exact to timm
+ * (`resnext*_32x4d`, `seresnext*_32x4d`) and to the original Caffe release (`legacy_seresnext*`,
+ * `legacy_senet154`). Importing the package registers every model with @se/core's registry.
  *
  * @packageDocumentation
  */
+export * from './resnext.js';
 
 /** The family this package registers its models under. */
 export const FAMILY = 'resnext';
