@@ -1,7 +1,6 @@
 // The models the single-package install check builds from each published package, one line a
 // model: `size` is the input's height and width (raised to the model's `minInputSize` when that is
-// larger; default 64). A package that does not register a listed model yet is skipped with a note,
-// so a family can be listed before it lands.
+// larger; default 64). A package that does not register a listed model fails the check.
 export const MODELS = {
   '@se/resnet': [
     { model: 'seresnet50', size: 64 },

@@ -59,10 +59,7 @@ if (models.length > 0) {
   const { createModel, getModelInfo, listModels } = await import('@se/core');
   const registered = new Set(listModels().map((info) => info.name));
   for (const { model: name, size = 64 } of models) {
-    if (!registered.has(name)) {
-      console.log(`  note: ${pkg} does not register '${name}' yet; skipped`);
-      continue;
-    }
+    assert(registered.has(name), `${pkg} installed alone does not register '${name}'`);
     const info = getModelInfo(name);
     const side = Math.max(size, info.minInputSize);
     const channels = info.defaultInputShape[2];

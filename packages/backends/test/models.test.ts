@@ -1,6 +1,12 @@
-// Every ResNet of @se/resnet and the small SE CNN train on the wasm backend, without leaks.
+// Every ResNet of @se/resnet, an SE model of every other family and the small SE CNN train on the
+// wasm backend (grouped and depthwise gradients included), without leaks.
 import { createModel, listModels } from '@se/core';
+import '@se/inception';
+import '@se/mobilenet';
 import '@se/resnet';
+import '@se/resnext';
+import '@se/shufflenet';
+import '@se/vgg';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { smallSeCnn } from '../bench/models.js';
@@ -37,6 +43,28 @@ describe('one training step of every @se/resnet model on wasm (32×32, batch 2)'
   for (const name of names) {
     it(`${name}: finite loss, no leaked tensors`, { timeout: 120_000 }, async () => {
       const model = createModel(name, { inputShape: [32, 32, 3], classes: 10 });
+      const { losses, afterStep2, afterStep3 } = await threeSteps(model);
+      for (const loss of losses) expect(Number.isFinite(loss)).toBe(true);
+      expect(afterStep3).toBe(afterStep2);
+      model.dispose();
+    });
+  }
+});
+
+describe('one training step of an SE model of every other family on wasm (batch 2)', () => {
+  // The smallest input each accepts near 32² (BN-Inception: 31–38; Inception-v3, -ResNet-v2: ≥ 75).
+  const models: [string, number][] = [
+    ['legacy_seresnext26_32x4d', 32],
+    ['se_bninception', 31],
+    ['se_inception_v3', 75],
+    ['se_inception_resnet_v2', 75],
+    ['se_mobilenetv1_100', 32],
+    ['se_shufflenet_v1_g3', 32],
+    ['se_vgg16_bn', 32],
+  ];
+  for (const [name, size] of models) {
+    it(`${name} at ${size}²: finite loss, no leaked tensors`, { timeout: 120_000 }, async () => {
+      const model = createModel(name, { inputShape: [size, size, 3], classes: 10 });
       const { losses, afterStep2, afterStep3 } = await threeSteps(model);
       for (const loss of losses) expect(Number.isFinite(loss)).toBe(true);
       expect(afterStep3).toBe(afterStep2);
