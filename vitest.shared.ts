@@ -23,10 +23,11 @@ export const sharedTestConfig: UserWorkspaceConfig = {
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: [fileURLToPath(new URL('./tools/vitest-setup.ts', import.meta.url))],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // A guard against hangs, not a speed limit: on a 2-core CI box, two packages' suites share
+    // the cores and the cpu backend's convolution gradients of a whole network take minutes.
+    testTimeout: 240_000,
+    hookTimeout: 240_000,
     pool: 'forks',
-    // Placeholder family packages have no tests until their models land.
     passWithNoTests: true,
   },
 };

@@ -57,7 +57,9 @@ step changesets pnpm changeset-check
 rm -rf packages/*/test-results apps/*/test-results .turbo/runs
 # --continue=dependencies-successful: one package's failing tests do not stop the others'.
 # --summarize: .turbo/runs/*.json records each package's exit code for the summary below.
-step test pnpm test --continue=dependencies-successful --summarize -- \
+# --concurrency=2: two packages' suites at a time (each runs its files in parallel itself); more
+# only makes the CPU-bound suites of a 2-core box wait on each other.
+step test pnpm test --continue=dependencies-successful --summarize --concurrency=2 -- \
   --reporter=default --reporter=json --outputFile="${REPORT}"
 
 echo

@@ -109,6 +109,8 @@ export {
   type ModelFactory,
   type ModelInfo,
   registerModel,
+  registerTwins,
+  type TwinModels,
 } from './registry.js';
 export {
   type BottleneckStride,

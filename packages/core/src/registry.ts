@@ -82,6 +82,88 @@ export function registerModel<O extends ModelOptions>(
   registry.set(name, { factory: factory as ModelFactory, info: { ...info, name } });
 }
 
+/** A plain network and its SE twin, registered together by {@link registerTwins}. */
+export interface TwinModels<O extends ModelOptions = ModelOptions> {
+  /** Registered name of the plain network (`inception_v3`). */
+  plain: string;
+  /** Registered name of the network with SE (`se_inception_v3`). */
+  se: string;
+  /**
+   * Builds either network: `seByDefault` says whether it has SE when `options.se` is undefined,
+   * `defaultName` is its registered name (the model's name unless `options.name` is given).
+   */
+  build: (options: O, seByDefault: boolean, defaultName: string) => tf.LayersModel;
+  /** What the two share: family, package, input sizes. */
+  info: Omit<ModelInfo, 'name' | 'se' | 'twin' | 'description' | 'paper'>;
+  /** One line on what each network is and which implementation it is exact to. */
+  description: {
+    /** Of the plain network. */
+    plain: string;
+    /** Of the network with SE. */
+    se: string;
+  };
+  /** The paper's figures for each, where it gives them. */
+  paper?: {
+    /** Of the plain network. */
+    plain?: ModelInfo['paper'];
+    /** Of the network with SE. */
+    se?: ModelInfo['paper'];
+  };
+}
+
+/**
+ * Registers a plain network and its SE twin, each naming the other as `twin`, and returns their
+ * factories — every family's models come in such pairs.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { type ModelOptions, registerTwins, resolveSEConfig, squeezeExcite } from '@se/core';
+ *
+ * function buildTiny(options: ModelOptions, seByDefault: boolean, defaultName: string) {
+ *   const input = tf.input({ shape: [32, 32, 3] });
+ *   let x = tf.layers.conv2d({ filters: 16, kernelSize: 3 }).apply(input) as tf.SymbolicTensor;
+ *   const se = resolveSEConfig(options.se, {}, 1, seByDefault);
+ *   if (se) x = squeezeExcite(x, se.block, 'se');
+ *   const y = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
+ *   const output = tf.layers.dense({ units: 10 }).apply(y) as tf.SymbolicTensor;
+ *   return tf.model({ inputs: input, outputs: output, name: options.name ?? defaultName });
+ * }
+ * const { plain: tiny, se: seTiny } = registerTwins({
+ *   plain: 'tiny',
+ *   se: 'se_tiny',
+ *   build: buildTiny,
+ *   info: { family: 'tiny', package: 'my-app', defaultInputShape: [32, 32, 3], minInputSize: 32 },
+ *   description: { plain: 'A tiny CNN', se: 'A tiny CNN with SE' },
+ * });
+ * ```
+ */
+export function registerTwins<O extends ModelOptions>(
+  twins: TwinModels<O>,
+): {
+  /** Factory of the plain network. */
+  plain: ModelFactory<O>;
+  /** Factory of the network with SE. */
+  se: ModelFactory<O>;
+} {
+  const factories = {
+    plain: (options?: O) => twins.build(options ?? ({} as O), false, twins.plain),
+    se: (options?: O) => twins.build(options ?? ({} as O), true, twins.se),
+  };
+  for (const variant of ['plain', 'se'] as const) {
+    const withSE = variant === 'se';
+    const paper = twins.paper?.[variant];
+    registerModel(twins[variant], factories[variant], {
+      ...twins.info,
+      se: withSE,
+      twin: withSE ? twins.plain : twins.se,
+      description: twins.description[variant],
+      ...(paper ? { paper } : {}),
+    });
+  }
+  return factories;
+}
+
 /**
  * Builds a registered model (timm's `create_model`). An unknown name is an error that lists the
  * closest registered names.

@@ -11,11 +11,13 @@ import {
   createModel,
   formatSummary,
   GroupedConv2D,
+  getModelInfo,
   listModels,
   type ModelOptions,
   Pool2D,
   type ResolvedSE,
   registerModel,
+  registerTwins,
   residualUnit,
   resolveModelOptions,
   resolveSEConfig,
@@ -222,6 +224,41 @@ describe('registry', () => {
         description: '',
       }),
     ).toThrow("A model named 'test_resnet50' is already registered (by @se/core)");
+  });
+  it('registers a plain network and its SE twin together', () => {
+    const calls: [ModelOptions, boolean, string][] = [];
+    const twins = registerTwins({
+      plain: 'test_twin',
+      se: 'se_test_twin',
+      build: (options, seByDefault, defaultName) => {
+        calls.push([options, seByDefault, defaultName]);
+        return smallNetwork();
+      },
+      info: { family: 'test', package: '@se/core', ...limits },
+      description: { plain: 'plain twin', se: 'SE twin' },
+      paper: { se: { gmacs: 1.5, table: 'Table 2' } },
+    });
+    expect(getModelInfo('test_twin')).toEqual({
+      name: 'test_twin',
+      family: 'test',
+      package: '@se/core',
+      se: false,
+      twin: 'se_test_twin',
+      description: 'plain twin',
+      ...limits,
+    });
+    expect(getModelInfo('se_test_twin')).toMatchObject({
+      se: true,
+      twin: 'test_twin',
+      description: 'SE twin',
+      paper: { gmacs: 1.5, table: 'Table 2' },
+    });
+    twins.plain();
+    createModel('se_test_twin', { classes: 3 });
+    expect(calls).toEqual([
+      [{}, false, 'test_twin'],
+      [{ classes: 3 }, true, 'se_test_twin'],
+    ]);
   });
 });
 

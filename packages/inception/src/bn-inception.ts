@@ -19,7 +19,7 @@ import {
   type ModelOptions,
   Pool2D,
   type ResolvedSE,
-  registerModel,
+  registerTwins,
   resolveModelOptions,
   seForStage,
   windowOutput,
@@ -322,6 +322,22 @@ export function buildBnInception(
   return tf.model({ inputs: input, outputs: output, name: resolved.name ?? defaultName });
 }
 
+const BN_INCEPTION = registerTwins({
+  plain: 'bninception',
+  se: 'se_bninception',
+  build: buildBnInception,
+  info: { family: 'inception', package: '@se/inception', ...BN_INCEPTION_LIMITS },
+  description: {
+    plain:
+      'BN-Inception, the plain baseline of the SENet Caffe release (Cadene bninception.py names, no conv bias)',
+    se: 'SE-BN-Inception, exact to the SENet Caffe release (SE-BN-Inception.prototxt)',
+  },
+  paper: {
+    plain: { gmacs: 2.03, table: 'Table 2' },
+    se: { gmacs: 2.04, table: 'Table 2' },
+  },
+});
+
 /**
  * BN-Inception (Ioffe & Szegedy 2015) as the plain baseline of the SENet Caffe release:
  * 11,285,224 parameters, 2.03 G MACs at 224².
@@ -333,9 +349,7 @@ export function buildBnInception(
  * const model = bnInception({ classes: 10, inputShape: [224, 224, 3] });
  * ```
  */
-export function bnInception(options: ModelOptions = {}): tf.LayersModel {
-  return buildBnInception(options, false);
-}
+export const bnInception = BN_INCEPTION.plain;
 
 /**
  * SE-BN-Inception exactly as the SENet Caffe release: 11,931,622 parameters, 2.03 G MACs at
@@ -348,26 +362,4 @@ export function bnInception(options: ModelOptions = {}): tf.LayersModel {
  * const model = seBnInception({ includeTop: false, pooling: 'avg' }); // 1024 features
  * ```
  */
-export function seBnInception(options: ModelOptions = {}): tf.LayersModel {
-  return buildBnInception(options, true);
-}
-
-registerModel('bninception', bnInception, {
-  family: 'inception',
-  package: '@se/inception',
-  se: false,
-  twin: 'se_bninception',
-  ...BN_INCEPTION_LIMITS,
-  description:
-    'BN-Inception, the plain baseline of the SENet Caffe release (Cadene bninception.py names, no conv bias)',
-  paper: { gmacs: 2.03, table: 'Table 2' },
-});
-registerModel('se_bninception', seBnInception, {
-  family: 'inception',
-  package: '@se/inception',
-  se: true,
-  twin: 'bninception',
-  ...BN_INCEPTION_LIMITS,
-  description: 'SE-BN-Inception, exact to the SENet Caffe release (SE-BN-Inception.prototxt)',
-  paper: { gmacs: 2.04, table: 'Table 2' },
-});
+export const seBnInception = BN_INCEPTION.se;

@@ -17,7 +17,7 @@ import {
   type ModelOptions,
   Pool2D,
   type ResolvedSE,
-  registerModel,
+  registerTwins,
   resolveModelOptions,
   seForStage,
 } from '@se/core';
@@ -246,6 +246,21 @@ export function buildInceptionResNetV2(
   return tf.model({ inputs: input, outputs: output, name: resolved.name ?? defaultName });
 }
 
+const INCEPTION_RESNET_V2 = registerTwins({
+  plain: 'inception_resnet_v2',
+  se: 'se_inception_resnet_v2',
+  build: buildInceptionResNetV2,
+  info: { family: 'inception', package: '@se/inception', ...INCEPTION_RESNET_V2_LIMITS },
+  description: {
+    plain: 'Inception-ResNet-v2, exact to timm inception_resnet_v2',
+    se: 'SE-Inception-ResNet-v2: timm inception_resnet_v2 with SE on every residual branch before the scaled addition',
+  },
+  paper: {
+    plain: { gmacs: 11.75, table: 'Table 2' },
+    se: { gmacs: 11.76, table: 'Table 2' },
+  },
+});
+
 /**
  * Inception-ResNet-v2 exact to timm's `inception_resnet_v2`: 55,843,464 parameters.
  *
@@ -256,9 +271,7 @@ export function buildInceptionResNetV2(
  * const model = inceptionResNetV2({ classes: 10 });
  * ```
  */
-export function inceptionResNetV2(options: ModelOptions = {}): tf.LayersModel {
-  return buildInceptionResNetV2(options, false);
-}
+export const inceptionResNetV2 = INCEPTION_RESNET_V2.plain;
 
 /**
  * SE-Inception-ResNet-v2: SE (r = 16) on the residual branch of all 40 residual blocks of
@@ -271,26 +284,4 @@ export function inceptionResNetV2(options: ModelOptions = {}): tf.LayersModel {
  * const model = seInceptionResNetV2({ includeTop: false, pooling: 'avg' }); // 1536 features
  * ```
  */
-export function seInceptionResNetV2(options: ModelOptions = {}): tf.LayersModel {
-  return buildInceptionResNetV2(options, true);
-}
-
-registerModel('inception_resnet_v2', inceptionResNetV2, {
-  family: 'inception',
-  package: '@se/inception',
-  se: false,
-  twin: 'se_inception_resnet_v2',
-  ...INCEPTION_RESNET_V2_LIMITS,
-  description: 'Inception-ResNet-v2, exact to timm inception_resnet_v2',
-  paper: { gmacs: 11.75, table: 'Table 2' },
-});
-registerModel('se_inception_resnet_v2', seInceptionResNetV2, {
-  family: 'inception',
-  package: '@se/inception',
-  se: true,
-  twin: 'inception_resnet_v2',
-  ...INCEPTION_RESNET_V2_LIMITS,
-  description:
-    'SE-Inception-ResNet-v2: timm inception_resnet_v2 with SE on every residual branch before the scaled addition',
-  paper: { gmacs: 11.76, table: 'Table 2' },
-});
+export const seInceptionResNetV2 = INCEPTION_RESNET_V2.se;

@@ -14,7 +14,7 @@ import {
   type ModelOptions,
   Pool2D,
   type ResolvedSE,
-  registerModel,
+  registerTwins,
   resolveModelOptions,
   seForStage,
 } from '@se/core';
@@ -163,6 +163,17 @@ export function buildInceptionV3(
   return tf.model({ inputs: input, outputs: output, name: resolved.name ?? defaultName });
 }
 
+const INCEPTION_V3 = registerTwins({
+  plain: 'inception_v3',
+  se: 'se_inception_v3',
+  build: buildInceptionV3,
+  info: { family: 'inception', package: '@se/inception', ...INCEPTION_V3_LIMITS },
+  description: {
+    plain: 'Inception-v3, exact to timm inception_v3 (no auxiliary classifier)',
+    se: 'SE-Inception-v3: timm inception_v3 with SE after every Inception module (Keras zoo placement)',
+  },
+});
+
 /**
  * Inception-v3 exact to timm's `inception_v3`: 23,834,568 parameters.
  *
@@ -173,9 +184,7 @@ export function buildInceptionV3(
  * const model = inceptionV3({ classes: 10, classifierActivation: 'linear' });
  * ```
  */
-export function inceptionV3(options: ModelOptions = {}): tf.LayersModel {
-  return buildInceptionV3(options, false);
-}
+export const inceptionV3 = INCEPTION_V3.plain;
 
 /**
  * SE-Inception-v3: timm's `inception_v3` with an SE block (r = 16) after each of its eleven
@@ -188,24 +197,4 @@ export function inceptionV3(options: ModelOptions = {}): tf.LayersModel {
  * const model = seInceptionV3({ inputShape: [null, null, 3], includeTop: false, pooling: 'avg' });
  * ```
  */
-export function seInceptionV3(options: ModelOptions = {}): tf.LayersModel {
-  return buildInceptionV3(options, true);
-}
-
-registerModel('inception_v3', inceptionV3, {
-  family: 'inception',
-  package: '@se/inception',
-  se: false,
-  twin: 'se_inception_v3',
-  ...INCEPTION_V3_LIMITS,
-  description: 'Inception-v3, exact to timm inception_v3 (no auxiliary classifier)',
-});
-registerModel('se_inception_v3', seInceptionV3, {
-  family: 'inception',
-  package: '@se/inception',
-  se: true,
-  twin: 'inception_v3',
-  ...INCEPTION_V3_LIMITS,
-  description:
-    'SE-Inception-v3: timm inception_v3 with SE after every Inception module (Keras zoo placement)',
-});
+export const seInceptionV3 = INCEPTION_V3.se;

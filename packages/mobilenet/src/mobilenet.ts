@@ -25,10 +25,9 @@ import {
   checkChoice,
   classifierHead,
   convBn,
-  type ModelInfo,
   type ModelOptions,
   type ResolvedSE,
-  registerModel,
+  registerTwins,
   resolveModelOptions,
   resolveSEConfig,
   type SEPosition,
@@ -293,24 +292,23 @@ export function seMobileNetV1(options: MobileNetV1Options = {}): tf.LayersModel 
 const PAPER_GMACS = { plain: 0.569, se: 0.572 } as const;
 
 for (const alpha of MOBILENET_ALPHAS) {
-  const names = { plain: mobileNetName(alpha, false), se: mobileNetName(alpha, true) };
-  for (const variant of ['plain', 'se'] as const) {
-    const withSE = variant === 'se';
-    const info: Omit<ModelInfo, 'name'> = {
-      family: 'mobilenet',
-      package: '@se/mobilenet',
-      se: withSE,
-      twin: withSE ? names.plain : names.se,
-      ...MOBILENET_LIMITS,
-      description: withSE
-        ? `SE-MobileNet v1 ${alpha}×: SE after every depthwise-separable block (paper Table 3)`
-        : `MobileNet v1 ${alpha}×, exact to timm's mobilenetv1 (state_dict keys and shapes)`,
-      ...(alpha === 1 ? { paper: { gmacs: PAPER_GMACS[variant], table: 'Table 3' } } : {}),
-    };
-    registerModel(
-      names[variant],
-      (options?: ModelOptions) => buildMobileNetV1({ ...options, alpha }, withSE, names[variant]),
-      info,
-    );
-  }
+  registerTwins<ModelOptions>({
+    plain: mobileNetName(alpha, false),
+    se: mobileNetName(alpha, true),
+    build: (options, seByDefault, name) =>
+      buildMobileNetV1({ ...options, alpha }, seByDefault, name),
+    info: { family: 'mobilenet', package: '@se/mobilenet', ...MOBILENET_LIMITS },
+    description: {
+      plain: `MobileNet v1 ${alpha}×, exact to timm's mobilenetv1 (state_dict keys and shapes)`,
+      se: `SE-MobileNet v1 ${alpha}×: SE after every depthwise-separable block (paper Table 3)`,
+    },
+    ...(alpha === 1
+      ? {
+          paper: {
+            plain: { gmacs: PAPER_GMACS.plain, table: 'Table 3' },
+            se: { gmacs: PAPER_GMACS.se, table: 'Table 3' },
+          },
+        }
+      : {}),
+  });
 }

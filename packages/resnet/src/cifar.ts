@@ -17,7 +17,7 @@ import {
   conv2d,
   convBn,
   type ModelOptions,
-  registerModel,
+  registerTwins,
   residualUnit,
   resolveModelOptions,
   resolveSEConfig,
@@ -225,23 +225,21 @@ export const CIFAR_RESNET_DEPTHS = [20, 32, 44, 56, 110] as const;
 /** A model factory taking Keras-style options. */
 export type Factory = (options?: ModelOptions) => tf.LayersModel;
 
+/** Registers a CIFAR network and its SE twin; returns their factories. */
 function registerPair(
   plain: string,
   se: string,
   build: (options: ModelOptions, seByDefault: boolean, name: string) => tf.LayersModel,
   description: string,
 ): [Factory, Factory] {
-  const info = { family: 'cifar-resnet', package: '@se/resnet', ...CIFAR_LIMITS } as const;
-  const plainFactory: Factory = (options = {}) => build(options, false, plain);
-  const seFactory: Factory = (options = {}) => build(options, true, se);
-  registerModel(plain, plainFactory, { ...info, se: false, twin: se, description });
-  registerModel(se, seFactory, {
-    ...info,
-    se: true,
-    twin: plain,
-    description: `${description}, with SE`,
+  const twins = registerTwins({
+    plain,
+    se,
+    build,
+    info: { family: 'cifar-resnet', package: '@se/resnet', ...CIFAR_LIMITS },
+    description: { plain: description, se: `${description}, with SE` },
   });
-  return [plainFactory, seFactory];
+  return [twins.plain, twins.se];
 }
 
 const cifarResNets = Object.fromEntries(

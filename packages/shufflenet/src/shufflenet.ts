@@ -29,11 +29,10 @@ import {
   checkChoice,
   classifierHead,
   convBn,
-  type ModelInfo,
   type ModelOptions,
   Pool2D,
   type ResolvedSE,
-  registerModel,
+  registerTwins,
   residualUnit,
   resolveModelOptions,
   resolveSEConfig,
@@ -392,31 +391,24 @@ const PAPER_GMACS = { plain: 0.14, se: 0.142 } as const;
 
 for (const groups of SHUFFLENET_GROUPS) {
   for (const width of SHUFFLENET_WIDTHS) {
-    const names = {
+    registerTwins<ModelOptions>({
       plain: shuffleNetName(groups, width, false),
       se: shuffleNetName(groups, width, true),
-    };
-    for (const variant of ['plain', 'se'] as const) {
-      const withSE = variant === 'se';
-      const info: Omit<ModelInfo, 'name'> = {
-        family: 'shufflenet',
-        package: '@se/shufflenet',
-        se: withSE,
-        twin: withSE ? names.plain : names.se,
-        ...SHUFFLENET_LIMITS,
-        description: `${withSE ? 'SE-' : ''}ShuffleNet v1 ${width}× (g = ${groups})${
-          withSE ? ', SE on every branch (SE paper Table 3)' : ', as megvii ShuffleNetV1'
-        }`,
-        ...(groups === 3 && width === 1
-          ? { paper: { gmacs: PAPER_GMACS[variant], table: 'Table 3' } }
-          : {}),
-      };
-      registerModel(
-        names[variant],
-        (options?: ModelOptions) =>
-          buildShuffleNetV1({ ...options, groups, width }, withSE, names[variant]),
-        info,
-      );
-    }
+      build: (options, seByDefault, name) =>
+        buildShuffleNetV1({ ...options, groups, width }, seByDefault, name),
+      info: { family: 'shufflenet', package: '@se/shufflenet', ...SHUFFLENET_LIMITS },
+      description: {
+        plain: `ShuffleNet v1 ${width}× (g = ${groups}), as megvii ShuffleNetV1`,
+        se: `SE-ShuffleNet v1 ${width}× (g = ${groups}), SE on every branch (SE paper Table 3)`,
+      },
+      ...(groups === 3 && width === 1
+        ? {
+            paper: {
+              plain: { gmacs: PAPER_GMACS.plain, table: 'Table 3' },
+              se: { gmacs: PAPER_GMACS.se, table: 'Table 3' },
+            },
+          }
+        : {}),
+    });
   }
 }

@@ -13,7 +13,7 @@ import {
   conv2d,
   type ModelOptions,
   type ResolvedSE,
-  registerModel,
+  registerTwins,
   resolveModelOptions,
   resolveSEConfig,
   seForStage,
@@ -91,11 +91,16 @@ export function buildCnn(
   return tf.model({ inputs: input, outputs: x, name: resolved.name ?? defaultName });
 }
 
-const info = {
-  family: 'cnn',
-  package: '@se/vgg',
-  ...CNN_LIMITS,
-} as const;
+const CNN = registerTwins({
+  plain: 'cnn',
+  se: 'se_cnn',
+  build: buildCnn,
+  info: { family: 'cnn', package: '@se/vgg', ...CNN_LIMITS },
+  description: {
+    plain: "Small CNN of the Keras seed (Keras's cifar10_cnn example)",
+    se: 'Small CNN of the Keras seed with SE after every convolution',
+  },
+});
 
 /**
  * The plain small CNN (1,250,858 parameters at 32×32×3, 10 classes).
@@ -107,7 +112,7 @@ const info = {
  * const model = cnn({ inputShape: [28, 28, 1] }); // Fashion-MNIST
  * ```
  */
-export const cnn = (options?: ModelOptions) => buildCnn(options, false, 'cnn');
+export const cnn = CNN.plain;
 /**
  * The small CNN with an SE block after each convolution's ReLU.
  *
@@ -118,17 +123,4 @@ export const cnn = (options?: ModelOptions) => buildCnn(options, false, 'cnn');
  * const model = seCnn({ se: { reduction: 8 } });
  * ```
  */
-export const seCnn = (options?: ModelOptions) => buildCnn(options, true, 'se_cnn');
-
-registerModel('cnn', cnn, {
-  ...info,
-  se: false,
-  twin: 'se_cnn',
-  description: "Small CNN of the Keras seed (Keras's cifar10_cnn example)",
-});
-registerModel('se_cnn', seCnn, {
-  ...info,
-  se: true,
-  twin: 'cnn',
-  description: 'Small CNN of the Keras seed with SE after every convolution',
-});
+export const seCnn = CNN.se;

@@ -27,11 +27,10 @@ import {
   conv2d,
   GroupedConv2D,
   heNormalFanOut,
-  type ModelInfo,
   type ModelOptions,
   Pool2D,
   type ResolvedSE,
-  registerModel,
+  registerTwins,
   resolveModelOptions,
   resolveSEConfig,
   seForStage,
@@ -323,6 +322,18 @@ export function buildVgg16Bn(
   return tf.model({ inputs: input, outputs: output, name });
 }
 
+const VGG16_BN = registerTwins<Vgg16BnOptions>({
+  plain: 'vgg16_bn',
+  se: 'se_vgg16_bn',
+  build: buildVgg16Bn,
+  info: { family: 'vgg', package: '@se/vgg', ...VGG_LIMITS },
+  description: {
+    plain: "VGG-16 with BN, exact to timm's vgg16_bn (state_dict keys and shapes)",
+    se: "SE-VGG-16: SE after every convolution's ReLU (paper Table 2)",
+  },
+  paper: { plain: { gmacs: 15.47, table: 'Table 2' }, se: { gmacs: 15.48, table: 'Table 2' } },
+});
+
 /**
  * VGG-16 with BN, exact to timm's `vgg16_bn` (138,365,992 parameters, 15.47 G MACs at 224²);
  * plain unless `se` is given.
@@ -335,9 +346,7 @@ export function buildVgg16Bn(
  * const backbone = vgg16Bn({ includeTop: false, pooling: 'avg', inputShape: [null, null, 3] });
  * ```
  */
-export function vgg16Bn(options: Vgg16BnOptions = {}): tf.LayersModel {
-  return buildVgg16Bn(options, false);
-}
+export const vgg16Bn = VGG16_BN.plain;
 
 /**
  * SE-VGG-16 (paper Table 2: 15.48 GFLOPs): an SE block after every convolution's ReLU;
@@ -350,27 +359,4 @@ export function vgg16Bn(options: Vgg16BnOptions = {}): tf.LayersModel {
  * const model = seVgg16Bn({ classes: 10, inputShape: [32, 32, 3], dropRate: 0.5 });
  * ```
  */
-export function seVgg16Bn(options: Vgg16BnOptions = {}): tf.LayersModel {
-  return buildVgg16Bn(options, true);
-}
-
-const info = { family: 'vgg', package: '@se/vgg', ...VGG_LIMITS } as const;
-
-registerModel('vgg16_bn', (options?: ModelOptions) => buildVgg16Bn(options, false, 'vgg16_bn'), {
-  ...info,
-  se: false,
-  twin: 'se_vgg16_bn',
-  description: "VGG-16 with BN, exact to timm's vgg16_bn (state_dict keys and shapes)",
-  paper: { gmacs: 15.47, table: 'Table 2' },
-} satisfies Omit<ModelInfo, 'name'>);
-registerModel(
-  'se_vgg16_bn',
-  (options?: ModelOptions) => buildVgg16Bn(options, true, 'se_vgg16_bn'),
-  {
-    ...info,
-    se: true,
-    twin: 'vgg16_bn',
-    description: "SE-VGG-16: SE after every convolution's ReLU (paper Table 2)",
-    paper: { gmacs: 15.48, table: 'Table 2' },
-  } satisfies Omit<ModelInfo, 'name'>,
-);
+export const seVgg16Bn = VGG16_BN.se;
