@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import {
   countMacs,
   countParams,
@@ -9,6 +8,7 @@ import {
 } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { readKeysFixture, stateDictKeys } from '@se/testing';
 import { MOBILENET_V1_STAGES, mobileNetV1, roundChannels, seMobileNetV1 } from '../src/index.js';
 
 const fixture = (path: string) => new URL(`./fixtures/${path}`, import.meta.url);
@@ -75,12 +75,9 @@ describe('parameter counts', () => {
 
 describe("timm's state_dict", () => {
   it('mobilenetv1_100 has exactly the keys and shapes of timm, in order', async () => {
-    const json = JSON.parse(await readFile(fixture('keys/mobilenetv1_100.json'), 'utf8')) as {
-      tensors: [string, number[]][];
-    };
     const model = createModel('mobilenetv1_100');
-    const ours = torchStateDictMapping(model).map((m) => [m.key, m.torchShape]);
-    expect(ours).toEqual(json.tensors);
+    const reference = await readKeysFixture(fixture('keys/mobilenetv1_100.json'));
+    expect(stateDictKeys(model)).toEqual(reference);
     model.dispose();
   });
   it('the SE blocks add se.fc1/fc2 after every pointwise BN', () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -7,66 +7,33 @@ import {
   fileSystem,
   loadPyTorchWeights,
   readSafetensors,
-  toFloat32,
   torchStateDictMapping,
 } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import {
+  parityError,
+  readKeysFixture,
+  sameBits,
+  sortByKey,
+  stateDictKeys,
+} from '@se/testing';
 import { bottleneck, type ResNetLayout, resolveResNetSE } from '../src/index.js';
 
 const fixture = (path: string) => new URL(`./fixtures/${path}`, import.meta.url);
-
-async function referenceKeys(name: string): Promise<[string, number[]][]> {
-  const json = JSON.parse(await readFile(fixture(`keys/${name}.json`), 'utf8')) as {
-    tensors: [string, number[]][];
-  };
-  return json.tensors;
-}
-
-/** Bit-for-bit equality of two float tensors (fast on millions of values). */
-function sameBits(a: tf.Tensor, b: tf.Tensor | undefined): boolean {
-  if (!b || a.size !== b.size) return false;
-  const x = a.dataSync() as Float32Array;
-  const y = b.dataSync() as Float32Array;
-  return Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(
-    Buffer.from(y.buffer, y.byteOffset, y.byteLength),
-  );
-}
-
-const sortByKey = (entries: [string, number[]][]) =>
-  [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 describe('state_dict mapping, key by key', () => {
   for (const name of ['resnet50', 'seresnet50', 'legacy_seresnet50']) {
     it(`${name} has exactly timm's tensors with timm's shapes`, async () => {
       const model = createModel(name);
-      const ours = torchStateDictMapping(model).map(
-        (m) => [m.key, m.torchShape] as [string, number[]],
-      );
-      const reference = await referenceKeys(name);
+      const ours = stateDictKeys(model);
+      const reference = await readKeysFixture(fixture(`keys/${name}.json`));
       expect(ours.length).toBe(reference.length);
       expect(sortByKey(ours)).toEqual(sortByKey(reference));
       model.dispose();
     });
   }
 });
-
-/** Runs `model` on a fixture's NCHW input and returns the max |ours − timm| over its output. */
-async function parityError(fixtureName: string, model: tf.LayersModel): Promise<number> {
-  const file = readSafetensors(await readFile(fixture(`parity/${fixtureName}.safetensors`)));
-  const input = file.tensors.get('__input__');
-  const output = file.tensors.get('__output__');
-  if (!input || !output) throw new Error(`${fixtureName} lacks __input__/__output__`);
-  const result = loadPyTorchWeights(model, file.tensors, { ignore: (key) => key.startsWith('__') });
-  expect(result.missing).toEqual([]);
-  expect(result.unexpected).toEqual([]);
-  return tf.tidy(() => {
-    const x = tf.transpose(tf.tensor(toFloat32(input), input.shape), [0, 2, 3, 1]);
-    const y = tf.transpose(model.predict(x) as tf.Tensor, [0, 3, 1, 2]);
-    const expected = tf.tensor(toFloat32(output), output.shape);
-    return tf.max(tf.abs(tf.sub(y, expected))).dataSync()[0] ?? Number.POSITIVE_INFINITY;
-  });
-}
 
 describe('parity with timm on the reference fixtures (|Δ| < 1e-4)', () => {
   for (const [fixtureName, name] of [
@@ -79,7 +46,9 @@ describe('parity with timm on the reference fixtures (|Δ| < 1e-4)', () => {
         inputs: full.inputs,
         outputs: full.getLayer('layer1.2.act').output,
       });
-      expect(await parityError(fixtureName, stage1)).toBeLessThan(1e-4);
+      expect(await parityError(fixture(`parity/${fixtureName}.safetensors`), stage1)).toBeLessThan(
+        1e-4,
+      );
       full.dispose();
     });
   }
@@ -97,7 +66,10 @@ describe('parity with timm on the reference fixtures (|Δ| < 1e-4)', () => {
         se: resolveResNetSE(layout, true, true),
       });
       expect(
-        await parityError(fixtureName, tf.model({ inputs: input, outputs: output })),
+        await parityError(
+          fixture(`parity/${fixtureName}.safetensors`),
+          tf.model({ inputs: input, outputs: output }),
+        ),
       ).toBeLessThan(1e-4);
     });
   }
@@ -110,7 +82,7 @@ describe('round trips', () => {
     const model = createModel('seresnet50', { inputShape: [32, 32, 3] });
     const bytes = exportPyTorchWeights(model);
     const file = readSafetensors(bytes);
-    const reference = await referenceKeys('seresnet50');
+    const reference = await readKeysFixture(fixture('keys/seresnet50.json'));
     expect([...file.tensors].map(([k, t]) => [k, t.shape] as [string, number[]]).sort()).toEqual(
       [...reference].sort(),
     );

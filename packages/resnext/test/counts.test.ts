@@ -1,13 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import {
-  countMacs,
-  countParams,
-  createModel,
-  getModelInfo,
-  listModels,
-  torchStateDictMapping,
-} from '@se/core';
+import { countMacs, countParams, createModel, getModelInfo, listModels } from '@se/core';
 import { describe, expect, it } from 'vitest';
+import { readKeysFixture, sortByKey, stateDictKeys } from '@se/testing';
 import { resNeXt } from '../src/index.js';
 
 const fixture = (path: string) => new URL(`./fixtures/${path}`, import.meta.url);
@@ -25,18 +18,10 @@ const REFERENCE_PARAMS: Record<string, number> = {
   senet154: 115_088_984,
 };
 
-/** timm's tensors of a model: [key, PyTorch shape], with the BN buffers. */
-async function referenceKeys(name: string): Promise<[string, number[]][] | undefined> {
-  try {
-    const text = await readFile(fixture(`keys/${name}.json`), 'utf8');
-    return (JSON.parse(text) as { tensors: [string, number[]][] }).tensors;
-  } catch {
-    return undefined;
-  }
-}
-
-const sortByKey = (entries: [string, number[]][]) =>
-  [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+/** timm's tensors of a model ([key, PyTorch shape], with the BN buffers), where a file has them. */
+const KEYS_FILES = ['seresnext50_32x4d', 'legacy_seresnext50_32x4d', 'legacy_senet154'];
+const referenceKeys = (name: string) =>
+  KEYS_FILES.includes(name) ? readKeysFixture(fixture(`keys/${name}.json`)) : undefined;
 
 const BUFFERS = ['running_mean', 'running_var', 'num_batches_tracked'];
 const trainable = (keys: [string, number[]][]) =>
@@ -74,10 +59,7 @@ describe('every registered model: reference parameters, timm keys, paper MACs (Â
       if (keys) {
         // Key by key: exactly timm's tensors with timm's (PyTorch) shapes.
         expect(trainable(keys)).toBe(params);
-        const ours = torchStateDictMapping(model).map(
-          (m) => [m.key, m.torchShape] as [string, number[]],
-        );
-        expect(sortByKey(ours)).toEqual(sortByKey(keys));
+        expect(sortByKey(stateDictKeys(model))).toEqual(sortByKey(keys));
       }
       macs.set(name, countMacs(model));
       if (paper) {

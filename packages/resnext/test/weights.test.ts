@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import {
   createModel,
   exportPyTorchWeights,
@@ -8,41 +7,14 @@ import {
   residualBottleneck,
   residualStem,
   resolveResidualSE,
-  toFloat32,
   torchStateDictMapping,
 } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { parityError, sameBits } from '@se/testing';
 import { resnextArchitecture, SENET154_ARCHITECTURE } from '../src/index.js';
 
 const fixture = (path: string) => new URL(`./fixtures/${path}`, import.meta.url);
-
-/** Bit-for-bit equality of two float tensors. */
-function sameBits(a: tf.Tensor, b: tf.Tensor | undefined): boolean {
-  if (!b || a.size !== b.size) return false;
-  const x = a.dataSync() as Float32Array;
-  const y = b.dataSync() as Float32Array;
-  return Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(
-    Buffer.from(y.buffer, y.byteOffset, y.byteLength),
-  );
-}
-
-/** Runs `model` on a fixture's NCHW input and returns the max |ours − timm| over its output. */
-async function parityError(fixtureName: string, model: tf.LayersModel): Promise<number> {
-  const file = readSafetensors(await readFile(fixture(`parity/${fixtureName}.safetensors`)));
-  const input = file.tensors.get('__input__');
-  const output = file.tensors.get('__output__');
-  if (!input || !output) throw new Error(`${fixtureName} lacks __input__/__output__`);
-  const result = loadPyTorchWeights(model, file.tensors, { ignore: (key) => key.startsWith('__') });
-  expect(result.missing).toEqual([]);
-  expect(result.unexpected).toEqual([]);
-  return tf.tidy(() => {
-    const x = tf.transpose(tf.tensor(toFloat32(input), input.shape), [0, 2, 3, 1]);
-    const y = tf.transpose(model.predict(x) as tf.Tensor, [0, 3, 1, 2]);
-    const expected = tf.tensor(toFloat32(output), output.shape);
-    return tf.max(tf.abs(tf.sub(y, expected))).dataSync()[0] ?? Number.POSITIVE_INFINITY;
-  });
-}
 
 /** The bottleneck knobs of an architecture, as a unit takes them. */
 function unitKnobs(architecture: ReturnType<typeof resnextArchitecture>) {
@@ -62,7 +34,7 @@ describe('parity with timm on the reference fixtures (|Δ| < 1e-4)', () => {
       ...unitKnobs(resnextArchitecture(50, 'timm', true)),
     });
     const error = await parityError(
-      'seresnext50_32x4d_layer2_0',
+      fixture('parity/seresnext50_32x4d_layer2_0.safetensors'),
       tf.model({ inputs: input, outputs: output }),
     );
     expect(error).toBeLessThan(1e-4);
@@ -80,7 +52,7 @@ describe('parity with timm on the reference fixtures (|Δ| < 1e-4)', () => {
       shortcutKernel: 1, // stage 1's projection is 1×1; stages 2–4 use SENet-154's 3×3
     });
     const error = await parityError(
-      'legacy_senet154_stem_layer1_0',
+      fixture('parity/legacy_senet154_stem_layer1_0.safetensors'),
       tf.model({ inputs: input, outputs: output }),
     );
     expect(error).toBeLessThan(1e-4);

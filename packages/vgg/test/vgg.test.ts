@@ -1,14 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import {
-  countMacs,
-  countParams,
-  createModel,
-  getModelInfo,
-  summarize,
-  torchStateDictMapping,
-} from '@se/core';
+import { countMacs, countParams, createModel, getModelInfo, summarize } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readKeysFixture, stateDictKeys } from '@se/testing';
 import { AdaptiveAvgPool2D, seVgg16Bn, VGG16_CONFIG, vgg16Bn } from '../src/index.js';
 
 const fixture = (path: string) => new URL(`./fixtures/${path}`, import.meta.url);
@@ -34,11 +27,8 @@ describe('VGG-16-BN', () => {
     expect(countParams(withSE)).toBe(138_365_992 - 4096 * 990 - 990 + seParams);
   });
   it("has exactly timm's state_dict keys and shapes, in order", async () => {
-    const json = JSON.parse(await readFile(fixture('keys/vgg16_bn.json'), 'utf8')) as {
-      tensors: [string, number[]][];
-    };
-    const ours = torchStateDictMapping(plain).map((m) => [m.key, m.torchShape]);
-    expect(ours).toEqual(json.tensors);
+    const reference = await readKeysFixture(fixture('keys/vgg16_bn.json'));
+    expect(stateDictKeys(plain)).toEqual(reference);
   });
   it('puts an SE block after each of the 13 ReLUs, keeping the plain indices', () => {
     const names = withSE.layers.map((l) => l.name);
