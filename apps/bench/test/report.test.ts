@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type BenchPlan, summarizeBench } from '../src/bench/bench.js';
 import { QUICK_PLAN } from '../src/bench/commands.js';
-import { renderReport } from '../src/bench/report.js';
+import { learningCurves, renderReport, renderSvg } from '../src/bench/report.js';
 import { syntheticDataset } from '../src/data/batches.js';
 import type { RunResult } from '../src/train/trainer.js';
 
@@ -71,6 +71,34 @@ const runs = [
   run('resnet20', false, 3, [0.84, 0.92], 100),
   run('seresnet20', true, 3, [0.88, 0.93], 80),
 ];
+
+describe('learning curves', () => {
+  const threePairs = ['20', '32', '56'].flatMap((depth) => [
+    run(`resnet${depth}`, false, 1, [0.8, 0.9], 100),
+    run(`seresnet${depth}`, true, 1, [0.82, 0.92], 80),
+  ]);
+  const pairs = ['20', '32', '56'].map((d) => ({ plain: `resnet${d}`, se: `seresnet${d}` }));
+
+  it('draw one chart for up to two pairs', () => {
+    const spec = learningCurves(runs, 'model', pairs.slice(0, 1));
+    expect('facet' in spec).toBe(false);
+  });
+  it('draw one small chart per pair, SE against plain, for more', async () => {
+    const spec = learningCurves(threePairs, 'model', pairs);
+    expect(spec).toMatchObject({ facet: { field: 'pair' }, columns: 3 });
+    const values = (spec.data as { values: { pair: string; variant: string }[] }).values;
+    expect([...new Set(values.map((v) => v.pair))]).toEqual([
+      'resnet20 / seresnet20',
+      'resnet32 / seresnet32',
+      'resnet56 / seresnet56',
+    ]);
+    const svg = await renderSvg(spec);
+    // Each small chart is titled with its pair.
+    for (const pair of ['resnet20 / seresnet20', 'resnet56 / seresnet56']) {
+      expect(svg).toContain(pair);
+    }
+  });
+});
 
 describe('the benchmark summary and report', () => {
   const summary = summarizeBench(plan, dataset, runs, [

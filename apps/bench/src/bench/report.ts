@@ -37,24 +37,57 @@ function intervalText(pair: PairSummary): string {
 export const CHART = { width: 520, height: 300 } as const;
 const { width, height } = CHART;
 
+/** Above this many SE/plain pairs, a bench's learning curves get one small chart per pair. */
+const FACET_ABOVE = 2;
+
 /**
- * Test accuracy by epoch, one line per run: coloured by model and dashed by SE/plain (bench), or
- * coloured by the runs' variants (ablations).
+ * Test accuracy by epoch, one line per run: coloured by model and dashed by SE/plain (bench; one
+ * small chart per pair, SE against plain, above {@link FACET_ABOVE} pairs), or coloured by the
+ * runs' variants (ablations).
  */
 export function learningCurves(
   runs: readonly RunResult[],
   colorBy: 'model' | 'variant' = 'model',
+  pairs: readonly Pick<PairSummary, 'plain' | 'se'>[] = [],
 ): vl.TopLevelSpec {
   const byVariant = colorBy === 'variant';
+  // Each model's pair, named "plain / SE", to put a pair's runs in one small chart.
+  const pairOf = new Map(
+    pairs.flatMap((p) => [p.plain, p.se].map((model) => [model, `${p.plain} / ${p.se}`] as const)),
+  );
   const values = runs.flatMap((run) =>
     run.history.map((m) => ({
       run: run.id,
       model: run.spec.model,
+      pair: pairOf.get(run.spec.model) ?? run.spec.model,
       variant: byVariant ? (run.spec.variant ?? run.id) : run.spec.se === false ? 'plain' : 'SE',
       epoch: m.epoch,
       accuracy: m.testAccuracy,
     })),
   );
+  const x = { field: 'epoch', type: 'quantitative', axis: { tickMinStep: 1 } } as const;
+  const y = {
+    field: 'accuracy',
+    type: 'quantitative',
+    scale: { zero: false },
+    axis: { format: '.1%' },
+  } as const;
+  const detail = { field: 'run', type: 'nominal' } as const;
+  if (!byVariant && new Set(values.map((v) => v.pair)).size > FACET_ABOVE) {
+    // Many pairs in one chart are a tangle: one small chart per pair, SE against plain.
+    return {
+      title: 'Test accuracy by epoch (one line per run, one chart per pair)',
+      data: { values },
+      facet: { field: 'pair', type: 'nominal', title: null },
+      columns: 3,
+      spec: {
+        width: width / 2,
+        height: height / 2,
+        mark: { type: 'line', point: true },
+        encoding: { x, y, color: { field: 'variant', type: 'nominal' }, detail },
+      },
+    };
+  }
   return {
     title: 'Test accuracy by epoch (one line per run)',
     width,
@@ -62,16 +95,11 @@ export function learningCurves(
     data: { values },
     mark: { type: 'line', point: true },
     encoding: {
-      x: { field: 'epoch', type: 'quantitative', axis: { tickMinStep: 1 } },
-      y: {
-        field: 'accuracy',
-        type: 'quantitative',
-        scale: { zero: false },
-        axis: { format: '.1%' },
-      },
+      x,
+      y,
       color: { field: byVariant ? 'variant' : 'model', type: 'nominal' },
       ...(byVariant ? {} : { strokeDash: { field: 'variant', type: 'nominal' as const } }),
-      detail: { field: 'run', type: 'nominal' },
+      detail,
     },
   };
 }
@@ -250,7 +278,7 @@ ${body}
 export async function renderReport(summary: BenchSummary): Promise<string> {
   const charts = await Promise.all([
     renderSvg(differences(summary)),
-    renderSvg(learningCurves(summary.runs)),
+    renderSvg(learningCurves(summary.runs, 'model', summary.pairs)),
     renderSvg(accuracyAgainst(summary, 'macs')),
     renderSvg(accuracyAgainst(summary, 'params')),
   ]);
