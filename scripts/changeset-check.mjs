@@ -35,14 +35,17 @@ const fail = (message) => {
 const readJson = (path) => JSON.parse(readFileSync(path, 'utf8'));
 
 /** Workspace package directories, relative to the root. */
-const packageDirs = ['packages', 'apps'].flatMap((group) =>
-  existsSync(join(root, group))
-    ? readdirSync(join(root, group))
-        .sort()
-        .map((name) => `${group}/${name}`)
-        .filter((dir) => existsSync(join(root, dir, 'package.json')))
-    : [],
-);
+// The workspace's packages (pnpm-workspace.yaml: packages/*, apps/*, tools/testing).
+const packageDirs = [
+  ...['packages', 'apps'].flatMap((group) =>
+    existsSync(join(root, group))
+      ? readdirSync(join(root, group))
+          .sort()
+          .map((name) => `${group}/${name}`)
+      : [],
+  ),
+  'tools/testing',
+].filter((dir) => existsSync(join(root, dir, 'package.json')));
 const before = new Map(
   packageDirs.map((dir) => [dir, readFileSync(join(root, dir, 'package.json'), 'utf8')]),
 );
@@ -169,9 +172,19 @@ try {
         );
       }
     }
-    // pnpm reads a workspace dependency's version from its node_modules link, as installed.
-    for (const [dep] of ranges) {
+    // pnpm reads a workspace dependency's version from its node_modules link, as installed:
+    // link every workspace package the manifest names (dev dependencies too).
+    const workspaceDeps = Object.entries({ ...now.devDependencies, ...now.dependencies })
+      .filter(([, range]) => String(range).startsWith('workspace:'))
+      .map(([dep]) => dep);
+    for (const dep of workspaceDeps) {
       const target = packageDirs.find((d) => readJson(join(work, d, 'package.json')).name === dep);
+      if (!target) {
+        fail(
+          `${now.name}: ${dep} is a workspace dependency but no workspace package has that name`,
+        );
+        continue;
+      }
       mkdirSync(dirname(join(work, dir, 'node_modules', dep)), { recursive: true });
       symlinkSync(join(work, target), join(work, dir, 'node_modules', dep));
     }
