@@ -6,9 +6,9 @@ import {
   listModels,
   torchStateDictMapping,
 } from '@se/core';
+import { readKeysFixture, stateDictKeys } from '@se/testing';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { readKeysFixture, stateDictKeys } from '@se/testing';
 import { MOBILENET_V1_STAGES, mobileNetV1, roundChannels, seMobileNetV1 } from '../src/index.js';
 
 const fixture = (path: string) => new URL(`./fixtures/${path}`, import.meta.url);

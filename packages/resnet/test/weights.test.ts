@@ -9,15 +9,9 @@ import {
   readSafetensors,
   torchStateDictMapping,
 } from '@se/core';
+import { parityError, readKeysFixture, sameBits, sortByKey, stateDictKeys } from '@se/testing';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import {
-  parityError,
-  readKeysFixture,
-  sameBits,
-  sortByKey,
-  stateDictKeys,
-} from '@se/testing';
 import { bottleneck, type ResNetLayout, resolveResNetSE } from '../src/index.js';
 
 const fixture = (path: string) => new URL(`./fixtures/${path}`, import.meta.url);

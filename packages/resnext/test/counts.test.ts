@@ -1,6 +1,6 @@
 import { countMacs, countParams, createModel, getModelInfo, listModels } from '@se/core';
-import { describe, expect, it } from 'vitest';
 import { readKeysFixture, sortByKey, stateDictKeys } from '@se/testing';
+import { describe, expect, it } from 'vitest';
 import { resNeXt } from '../src/index.js';
 
 const fixture = (path: string) => new URL(`./fixtures/${path}`, import.meta.url);

@@ -9,9 +9,9 @@ import {
   resolveResidualSE,
   torchStateDictMapping,
 } from '@se/core';
+import { parityError, sameBits } from '@se/testing';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { parityError, sameBits } from '@se/testing';
 import { resnextArchitecture, SENET154_ARCHITECTURE } from '../src/index.js';
 
 const fixture = (path: string) => new URL(`./fixtures/${path}`, import.meta.url);

@@ -1,7 +1,7 @@
 import { countMacs, countParams, createModel, getModelInfo, summarize } from '@se/core';
+import { readKeysFixture, stateDictKeys } from '@se/testing';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readKeysFixture, stateDictKeys } from '@se/testing';
 import { AdaptiveAvgPool2D, seVgg16Bn, VGG16_CONFIG, vgg16Bn } from '../src/index.js';
 
 const fixture = (path: string) => new URL(`./fixtures/${path}`, import.meta.url);
