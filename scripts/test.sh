@@ -38,6 +38,8 @@ step pnpm ensure_pnpm || exit 1
 # Real Fashion-MNIST for the loader's test on the real files; Chromium to check the report renders
 # and to drive the browser demo (apps/demo).
 step debian ensure_debian_packages dataset-fashion-mnist chromium
+# Mesa's software Vulkan driver, so that @se/backends' WebGPU kernels are tested without a GPU.
+step lavapipe ensure_lavapipe
 echo "pnpm $(pnpm --version), node $(node --version)"
 step install pnpm install --frozen-lockfile || exit 1
 

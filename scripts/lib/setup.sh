@@ -38,3 +38,33 @@ ensure_debian_packages() {
     echo "warning: please install the Debian packages ${missing[*]} (apt-get install ${missing[*]})" >&2
   fi
 }
+
+# Installs Mesa's lavapipe, a software Vulkan driver, so that WebGPU (Dawn, from the `webgpu` npm
+# package) works without a GPU and @se/backends' WebGPU kernel tests run instead of being skipped.
+# Dawn needs Mesa 25 (Debian bookworm-backports): bookworm's own Mesa 22 lavapipe is too old.
+# Without apt-get or root it prints what to install and carries on (the tests are then skipped).
+ensure_lavapipe() {
+  local version
+  version=$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || true)
+  if [[ -n ${version} ]] && dpkg --compare-versions "${version}" ge 25 &&
+    dpkg -s libvulkan1 >/dev/null 2>&1; then
+    return 0
+  fi
+  local codename
+  codename=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
+  if ! command -v apt-get >/dev/null 2>&1 || [[ $(id -u) -ne 0 ]]; then
+    echo "warning: the WebGPU tests need Mesa >= 25's lavapipe: apt-get install mesa-vulkan-drivers libvulkan1 (on Debian bookworm from bookworm-backports)" >&2
+    return 0
+  fi
+  local release=()
+  if [[ ${codename} == bookworm ]]; then
+    local list=/etc/apt/sources.list.d/bookworm-backports.list
+    grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/ ||
+      echo 'deb http://deb.debian.org/debian bookworm-backports main' >"${list}"
+    release=(-t bookworm-backports)
+  fi
+  echo "installing Mesa's lavapipe (mesa-vulkan-drivers ${release[*]:-}) for the WebGPU tests" >&2
+  apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${release[@]}" \
+      mesa-vulkan-drivers libvulkan1
+}

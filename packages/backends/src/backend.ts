@@ -4,6 +4,7 @@ import { registerGradients } from './gradients.js';
 import { coreCount, describeCpu, importOptional, isNode } from './node.js';
 import { registerWasmKernels } from './wasm/register.js';
 import { installThreadedWasm, wasmBinaryDir } from './wasm/threads.js';
+import { registerWebGPUKernels } from './webgpu/register.js';
 
 /** A backend {@link setBackend} can choose; `'auto'` picks the fastest one available. */
 export type BackendName = 'auto' | 'wasm' | 'webgpu' | 'webgl' | 'cpu' | 'tensorflow';
@@ -34,7 +35,10 @@ export interface SetBackendOptions {
    * `setWasmPaths`). Node finds them in the installed package.
    */
   wasmPaths?: string | Record<string, string>;
-  /** Install SE Zoo's wasm kernels and gradients (default true). */
+  /**
+   * Install SE Zoo's kernels and gradients (default true): the wasm kernels, and, when the
+   * webgpu backend is loaded, the WebGPU convolution-gradient kernels ({@link WEBGPU_KERNELS}).
+   */
   kernels?: boolean;
   /** Print nothing (default: one line saying what was chosen). */
   quiet?: boolean;
@@ -178,6 +182,7 @@ export async function setBackend(
     if ((await loadTfjsNode()) && (await activate('tensorflow'))) chosen = 'tensorflow';
     if (!chosen && hasWebGpu()) {
       await import('@tensorflow/tfjs-backend-webgpu');
+      if (withKernels) registerWebGPUKernels();
       if (await activate('webgpu')) chosen = 'webgpu';
     }
     if (!chosen && tf.env().getBool('IS_BROWSER') && (await activate('webgl'))) chosen = 'webgl';
@@ -195,10 +200,12 @@ export async function setBackend(
       case 'webgpu':
         if (!hasWebGpu()) {
           throw new Error(
-            "The 'webgpu' backend needs WebGPU (navigator.gpu), e.g. a recent Chrome",
+            "The 'webgpu' backend needs WebGPU (navigator.gpu), e.g. a recent Chrome; in Node, " +
+              "install the 'webgpu' package (Dawn) and call installNodeWebGPU() first",
           );
         }
         await import('@tensorflow/tfjs-backend-webgpu');
+        if (withKernels) registerWebGPUKernels();
         break;
       case 'wasm':
         await configureWasm(options);

@@ -30,3 +30,12 @@ export {
   WASM_KERNELS,
   type WasmKernelInfo,
 } from './wasm/register.js';
+export { installNodeWebGPU, webgpuAdapterAvailable } from './webgpu/dawn.js';
+export {
+  registerWebGPUKernels,
+  unregisterWebGPUKernels,
+  WEBGPU_KERNELS,
+  type WebGPUKernelInfo,
+  type WebGPUKernelOptions,
+  webgpuKernelsRegistered,
+} from './webgpu/register.js';

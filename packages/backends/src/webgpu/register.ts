@@ -1,0 +1,127 @@
+import * as tf from '@tensorflow/tfjs';
+import { conv2dBackpropFilter, conv2dBackpropInput, stockWebGPUKernels } from './conv.js';
+import { depthwiseBackpropFilter } from './depthwise.js';
+import { gemmTuning } from './gemm.js';
+
+/** What SE Zoo does to one webgpu kernel. */
+export interface WebGPUKernelInfo {
+  /** The tfjs kernel name. */
+  kernelName: string;
+  /** `'replaced'`: SE Zoo's kernel runs instead of the stock one (which it still calls for what it does not handle). */
+  change: 'replaced';
+  /** How it is computed. */
+  method: string;
+}
+
+interface Entry extends WebGPUKernelInfo {
+  kernelFunc: tf.KernelFunc;
+}
+
+const ENTRIES: Entry[] = [
+  {
+    kernelName: 'Conv2DBackpropFilter',
+    change: 'replaced',
+    method:
+      'tiled implicit GEMM (M = kh·kw·Cin, N = Cout, K = batch·Ho·Wo) over dy and im2col(x) read in place, split-K when the tiles are few; stock tfjs loops over K in every thread',
+    kernelFunc: conv2dBackpropFilter as unknown as tf.KernelFunc,
+  },
+  {
+    kernelName: 'Conv2DBackpropInput',
+    change: 'replaced',
+    method:
+      'tiled implicit GEMM (M = batch·H·W, N = Cin, K = kh·kw·Cout) of dy with the transposed filter; strided convs split into stride phases, each a dense GEMM over its own taps; stock tfjs uses a naive kernel by default',
+    kernelFunc: conv2dBackpropInput as unknown as tf.KernelFunc,
+  },
+  {
+    kernelName: 'DepthwiseConv2dNativeBackpropFilter',
+    change: 'replaced',
+    method:
+      'one thread per channel accumulates every tap over a chunk of the output pixels (split-K over the batch), then the chunks are summed; stock tfjs gives each filter element one thread that loops over the whole batch',
+    kernelFunc: depthwiseBackpropFilter as unknown as tf.KernelFunc,
+  },
+];
+
+/** The kernels {@link registerWebGPUKernels} installs on the webgpu backend, and how each works. */
+export const WEBGPU_KERNELS: readonly WebGPUKernelInfo[] = ENTRIES.map(
+  ({ kernelName, change, method }) => ({ kernelName, change, method }),
+);
+
+/** Tuning of SE Zoo's WebGPU GEMM kernels (for benchmarks; the defaults suit most GPUs). */
+export interface WebGPUKernelOptions {
+  /** Workgroup tile of the product: `'auto'` (default), `'64x64'` or `'128x128'`. */
+  tile?: 'auto' | '64x64' | '128x128';
+  /** Split the K dimension until the grid has about this many workgroups (default 512). */
+  targetWorkgroups?: number;
+}
+
+let installed = false;
+
+/**
+ * Registers SE Zoo's training kernels on tfjs's webgpu backend (idempotent): tiled implicit-GEMM
+ * convolution gradients in place of the stock ones (see {@link WEBGPU_KERNELS}), which are 10×
+ * to 100× slower. The webgpu backend's module (`@tensorflow/tfjs-backend-webgpu`) must be
+ * imported first; {@link setBackend} does both.
+ *
+ * @example
+ * ```ts
+ * import { registerWebGPUKernels, setBackend } from '@se/backends';
+ *
+ * await setBackend('webgpu', { kernels: false }); // stock tfjs-webgpu
+ * registerWebGPUKernels({ tile: '128x128' }); // SE Zoo's kernels, always on 128×128 tiles
+ * ```
+ */
+export function registerWebGPUKernels(options: WebGPUKernelOptions = {}): void {
+  if (options.tile) gemmTuning.tile = options.tile;
+  if (options.targetWorkgroups) gemmTuning.targetWorkgroups = options.targetWorkgroups;
+  if (installed) return;
+  for (const entry of ENTRIES) {
+    const stock = tf.getKernel(entry.kernelName, 'webgpu');
+    if (!stock) {
+      throw new Error(
+        `SE Zoo: the webgpu backend has no '${entry.kernelName}' kernel yet: import '@tensorflow/tfjs-backend-webgpu' before registerWebGPUKernels()`,
+      );
+    }
+    if (!stockWebGPUKernels.has(entry.kernelName)) stockWebGPUKernels.set(entry.kernelName, stock);
+    tf.unregisterKernel(entry.kernelName, 'webgpu');
+    tf.registerKernel({
+      kernelName: entry.kernelName,
+      backendName: 'webgpu',
+      kernelFunc: entry.kernelFunc,
+    });
+  }
+  installed = true;
+}
+
+/**
+ * Removes SE Zoo's webgpu kernels and restores the stock ones they replaced.
+ *
+ * @example
+ * ```ts
+ * import { unregisterWebGPUKernels } from '@se/backends';
+ *
+ * unregisterWebGPUKernels(); // stock tfjs-webgpu from here on
+ * ```
+ */
+export function unregisterWebGPUKernels(): void {
+  if (!installed) return;
+  for (const entry of ENTRIES) {
+    if (tf.getKernel(entry.kernelName, 'webgpu')) tf.unregisterKernel(entry.kernelName, 'webgpu');
+    const stock = stockWebGPUKernels.get(entry.kernelName);
+    if (stock) tf.registerKernel(stock);
+  }
+  installed = false;
+}
+
+/**
+ * Whether SE Zoo's webgpu kernels are registered.
+ *
+ * @example
+ * ```ts
+ * import { webgpuKernelsRegistered } from '@se/backends';
+ *
+ * console.log(webgpuKernelsRegistered() ? 'SE Zoo WebGPU kernels' : 'stock tfjs-webgpu');
+ * ```
+ */
+export function webgpuKernelsRegistered(): boolean {
+  return installed;
+}

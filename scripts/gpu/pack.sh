@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Builds .devcarry/ (git-ignored): everything a bare GPU machine needs to run the GPU benchmark
+# through WebGPU (Dawn on Vulkan) with no registry access there: bench/gpu.ts bundled into
+# app.mjs, this machine's `node` and Dawn's `dawn.node` (xz), the Vulkan loader (.deb), the
+# workloads (plan.json), PyTorch's reference script and the scripts that run it all.
+#   bash scripts/gpu/pack.sh            .devcarry/, for the GPU machine (about 34 MiB)
+#   bash scripts/gpu/pack.sh --smoke    .devcarry-smoke/, tiny workloads, to run here
+# Needs a build of @se/backends' workspace dependencies (scripts/gpu/bench.sh makes it).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+smoke=()
+out=$root/.devcarry
+if [ "${1:-}" = "--smoke" ]; then smoke=(--smoke); out=$root/.devcarry-smoke; fi
+exclude=$(git rev-parse --git-path info/exclude)
+mkdir -p "$(dirname "$exclude")"
+for d in /.devcarry/ /.devcarry-smoke/; do
+  grep -qx "$d" "$exclude" 2>/dev/null || echo "$d" >> "$exclude"
+done
+mkdir -p "$out"
+# 1. The app, bundled with its workspace packages; require() is given for dawn.node, which the
+#    `webgpu` package loads from dist/linux-x64/ next to the bundle.
+esbuild=$root/packages/backends/node_modules/.bin/esbuild
+"$esbuild" packages/backends/bench/gpu.ts --bundle --platform=node --format=esm --target=node20 \
+  --outfile="$out/app.mjs" --log-level=warning \
+  --banner:js="import { createRequire as __seCreateRequire } from 'module'; const require = __seCreateRequire(import.meta.url);"
+dawn=$(find -L "$root/packages/backends/node_modules/webgpu/dist/linux-x64" -name dawn.node | head -n1)
+[ -n "$dawn" ] || { echo "pack.sh: no dawn.node; run pnpm install (the webgpu devDependency)" >&2; exit 2; }
+cp packages/backends/bench/gpu_reference.py "$out/"
+# 2. The workloads, for both sides (the conv shapes are read off the model), written by the app
+#    itself from a scratch copy that finds Dawn here.
+local_run=$(mktemp -d)
+trap 'rm -rf "$local_run"' EXIT
+mkdir -p "$local_run/dist/linux-x64"
+cp "$out/app.mjs" "$local_run/"
+ln -s "$dawn" "$local_run/dist/linux-x64/dawn.node"
+node "$local_run/app.mjs" --plan "$out/plan.json" "${smoke[@]}" 2>&1 | grep -v 'artificially\|^=*$\|Hi, looks like'
+if [ ${#smoke[@]} -gt 0 ]; then
+  # Runs here: Dawn is taken from node_modules.
+  mkdir -p "$out/dist/linux-x64"
+  ln -sf "$dawn" "$out/dist/linux-x64/dawn.node"
+  exit 0
+fi
+# 3. For the GPU machine: Dawn and Node (it has none), xz-compressed, and the Vulkan loader (it
+#    has the NVIDIA driver only).
+mkdir -p "$out/debs"
+rm -rf "$out/dist"
+[ "$out/dawn.node.xz" -nt "$dawn" ] 2>/dev/null || xz -T2 -c "$dawn" > "$out/dawn.node.xz"
+[ -s "$out/node.xz" ] || xz -T2 -6 -c "$(command -v node)" > "$out/node.xz"
+if ! ls "$out"/debs/libvulkan1_*.deb >/dev/null 2>&1; then
+  lists=$(mktemp -d)
+  mkdir -p "$lists/partial"
+  o=(-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists="$lists")
+  apt-get "${o[@]}" update -qq 2>/dev/null
+  (cd "$out/debs" && apt-get "${o[@]}" download libvulkan1 2>/dev/null)
+  rm -rf "$lists"
+fi
+cp scripts/gpu/boot.sh scripts/gpu/device.sh "$out/"
+du -sh "$out"
