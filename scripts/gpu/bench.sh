@@ -28,10 +28,11 @@ fi
 bash scripts/gpu/pack.sh
 cat <<'TXT'
 
-.devcarry/ is ready. On the GPU machine (the device tool's `run`, carry [".devcarry"]), in two
+.devcarry/ is ready. On the GPU machine (the device tool's `run`, carry [".devcarry"]), in three
 calls of at most 10 minutes each:
   bash .devcarry/device.sh --parts kernels 2>&1
   bash .devcarry/device.sh --parts models 2>&1
-(or both parts in one call: bash .devcarry/device.sh 2>&1). Then, here:
+  bash .devcarry/device.sh --parts grouped 2>&1   (grouped-convolution methods, issue 8)
+Then, here:
   pnpm bench:gpu --collect <files_at of each reply>...
 TXT

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole GPU benchmark, on the GPU machine, in one call: PyTorch's reference figures first
 # (gpu_reference.py), then SE Zoo's (the bundled bench/gpu.ts), which adds the PyTorch ratios.
-#   bash .devcarry/device.sh [--parts kernels|models|kernels,models] [--models a,b]
+#   bash .devcarry/device.sh [--parts kernels|models|grouped|kernels,models] [--models a,b]
 # Writes under $OUT: torch.json, <date>.json, table.md and the logs.
 set -uo pipefail
 dir=$(cd "$(dirname "$0")" && pwd)

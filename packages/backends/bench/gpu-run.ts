@@ -5,15 +5,17 @@
 //   2. whole models: training and inference images/s of SE-ResNet-50, ResNet-50,
 //      SE-ResNeXt-50 32×4d, SE-MobileNet v1 (224², batch 64) and the CIFAR SE-ResNet-20
 //      (32², batch 128);
-// next to PyTorch's figures for the same workloads (bench/gpu_reference.py, run before this in
+//   3. (`--parts grouped`) every grouped-convolution method of @se/core at SE-ResNeXt-50's grouped
+//      layers, forward and backward (batch 32), to pick the fastest on WebGPU;
+// 1 and 2 next to PyTorch's figures for the same workloads (bench/gpu_reference.py, run before this in
 // the same call, `--torch FILE`). Writes <date>.json and table.md under --out.
 //
 //   node app.mjs --plan FILE [--smoke]          write the workloads (for gpu_reference.py), exit
-//   node app.mjs --out DIR [--torch FILE] [--smoke] [--parts kernels,models] [--models a,b]
+//   node app.mjs --out DIR [--torch FILE] [--smoke] [--parts kernels,models,grouped] [--models a,b]
 //     [--tile auto|64x64|128x128] [--target-workgroups N]   (GEMM tuning of SE Zoo's kernels)
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createModel } from '@se/core';
+import { createModel, GROUPED_CONV_METHODS, type GroupedConvMethod, groupedConv2d } from '@se/core';
 import '@se/mobilenet';
 import '@se/resnet';
 import '@se/resnext';
@@ -24,6 +26,7 @@ import {
   unregisterWebGPUKernels,
 } from '@se/backends';
 import * as tf from '@tensorflow/tfjs';
+import { GROUPED_SHAPES, GROUPS, groupedLayerInput } from './grouped-shapes.js';
 
 function argument(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -303,6 +306,80 @@ async function benchKernels(
   return rows;
 }
 
+/** One grouped-convolution method at one of SE-ResNeXt-50's grouped layers (issue 8). */
+interface GroupedRow {
+  layer: string;
+  input: number[];
+  stride: number;
+  method: GroupedConvMethod;
+  /** Median ms of the forward pass, or null when it failed. */
+  forwardMs: number | null;
+  /** Median ms of the forward pass and both gradients, or null. */
+  backwardMs: number | null;
+  error?: string;
+}
+
+/**
+ * Every way @se/core's groupedConv2d can compute a grouped convolution, forward and forward +
+ * both gradients, at SE-ResNeXt-50's grouped 3×3 layers on WebGPU: the GPU half of
+ * `pnpm bench:grouped-conv` (which measures the CPU backends).
+ */
+async function benchGrouped(save: (rows: GroupedRow[]) => void): Promise<GroupedRow[]> {
+  const batch = smoke ? 2 : 32;
+  const rows: GroupedRow[] = [];
+  for (const shape of smoke ? GROUPED_SHAPES.slice(-2) : GROUPED_SHAPES) {
+    const { inSize, padding } = groupedLayerInput(shape);
+    const x = tf.randomNormal([batch, inSize, inSize, shape.channels]) as tf.Tensor4D;
+    const k = tf.randomNormal([3, 3, shape.channels / GROUPS, shape.channels], 0, 0.1);
+    const run = (method: GroupedConvMethod, xi: tf.Tensor, ki: tf.Tensor) =>
+      groupedConv2d(
+        xi as tf.Tensor4D,
+        ki as tf.Tensor4D,
+        GROUPS,
+        [shape.stride, shape.stride],
+        padding,
+        [1, 1],
+        method,
+      );
+    const dy = tf.tidy(() => tf.randomNormal(run('split', x, k).shape));
+    for (const method of GROUPED_CONV_METHODS) {
+      const row: GroupedRow = {
+        layer: shape.layer,
+        input: x.shape,
+        stride: shape.stride,
+        method,
+        forwardMs: null,
+        backwardMs: null,
+      };
+      try {
+        row.forwardMs = await timeIt(() => tf.tidy(() => run(method, x, k)), 5, 5);
+        // Both gradients; their sum is the one tensor timeIt waits on.
+        row.backwardMs = await timeIt(
+          () =>
+            tf.tidy(() => {
+              const [gx, gk] = tf.grads((xi: tf.Tensor, ki: tf.Tensor) => run(method, xi, ki))(
+                [x, k],
+                dy,
+              );
+              return tf.add(tf.sum(gx as tf.Tensor), tf.sum(gk as tf.Tensor));
+            }),
+          5,
+          5,
+        );
+      } catch (e) {
+        row.error = String(e);
+      }
+      rows.push(row);
+      console.log(
+        `grouped ${shape.layer} ${method}: ${num(row.forwardMs, 2)} / ${num(row.backwardMs, 2)} ms`,
+      );
+      save(rows);
+    }
+    tf.dispose([x, k, dy]);
+  }
+  return rows;
+}
+
 interface ModelRow extends ModelWorkload {
   trainStock: number | null;
   trainOurs: number | null;
@@ -374,6 +451,7 @@ function table(
   torch: TorchResults | null,
   kernels: KernelRow[],
   models: ModelRow[],
+  grouped: GroupedRow[] = [],
 ) {
   const lines = [
     `Device: ${device}; PyTorch: ${torch ? `${torch.torch} on ${torch.device}` : 'not run'}; dtype float32 (PyTorch with TF32 off), NHWC in tfjs.`,
@@ -405,6 +483,25 @@ function table(
       lines.push(
         `| ${m.name} | ${m.size}² | ${m.batch} | ${num(m.trainStock)} | ${num(m.trainOurs)} | ${num(m.torchTrain)} | ${ratio(m.trainOurs, m.torchTrain)} | ${num(m.infer)} | ${num(m.torchInfer)} | ${ratio(m.infer, m.torchInfer)} |`,
       );
+    }
+  }
+  if (grouped.length) {
+    lines.push(
+      '',
+      `Grouped 3×3 convolutions of SE-ResNeXt-50 (32 groups, batch ${smoke ? 2 : 32}): forward / forward + both gradients, ms, per @se/core method (the fastest in bold).`,
+      '',
+      `| layer | input | ${GROUPED_CONV_METHODS.join(' | ')} |`,
+      `| --- | --- | ${GROUPED_CONV_METHODS.map(() => '--:').join(' | ')} |`,
+    );
+    for (const layer of new Set(grouped.map((g) => g.layer))) {
+      const row = grouped.filter((g) => g.layer === layer);
+      const best = Math.min(...row.map((g) => g.backwardMs ?? Number.POSITIVE_INFINITY));
+      const cells = GROUPED_CONV_METHODS.map((m) => {
+        const g = row.find((r) => r.method === m);
+        const text = `${num(g?.forwardMs ?? null, 2)} / ${num(g?.backwardMs ?? null, 2)}`;
+        return g?.backwardMs === best ? `**${text}**` : text;
+      });
+      lines.push(`| ${layer} | ${row[0]?.input.join('×')} | ${cells.join(' | ')} |`);
     }
   }
   return lines.join('\n');
@@ -448,6 +545,7 @@ async function main(): Promise<void> {
   mkdirSync(out, { recursive: true });
   let kernels: KernelRow[] = [];
   const models: ModelRow[] = [];
+  let grouped: GroupedRow[] = [];
   // Written after every row, so that a run stopped at its time limit keeps what it measured.
   const save = () => {
     const result = {
@@ -459,9 +557,10 @@ async function main(): Promise<void> {
       torch,
       kernels,
       models,
+      grouped,
     };
     writeFileSync(join(out, `${date}${suffix}.json`), `${JSON.stringify(result, null, 1)}\n`);
-    const text = table(info.device, torch, kernels, models);
+    const text = table(info.device, torch, kernels, models, grouped);
     writeFileSync(join(out, `table${suffix}.md`), `${text}\n`);
     return text;
   };
@@ -476,6 +575,12 @@ async function main(): Promise<void> {
       models.push(await benchModel(m, torch));
       save();
     }
+  }
+  if (parts.includes('grouped')) {
+    grouped = await benchGrouped((rows) => {
+      grouped = rows;
+      save();
+    });
   }
   const text = save();
   console.log(`\n${text}\n\nwrote ${out}/${date}${suffix}.json and ${out}/table${suffix}.md`);

@@ -19,25 +19,7 @@ import {
   groupedConvMethods,
 } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
-
-/** A grouped 3×3 convolution of SE-ResNeXt-50 (timm layout: the stride is on this layer). */
-interface Shape {
-  layer: string;
-  size: number;
-  channels: number;
-  stride: number;
-}
-
-const SHAPES: Shape[] = [
-  { layer: 'layer1.*.conv2', size: 56, channels: 128, stride: 1 },
-  { layer: 'layer2.0.conv2', size: 56, channels: 256, stride: 2 },
-  { layer: 'layer2.*.conv2', size: 28, channels: 256, stride: 1 },
-  { layer: 'layer3.0.conv2', size: 28, channels: 512, stride: 2 },
-  { layer: 'layer3.*.conv2', size: 14, channels: 512, stride: 1 },
-  { layer: 'layer4.0.conv2', size: 14, channels: 1024, stride: 2 },
-  { layer: 'layer4.*.conv2', size: 7, channels: 1024, stride: 1 },
-];
-const GROUPS = 32;
+import { GROUPED_SHAPES, GROUPS, groupedLayerInput } from './grouped-shapes.js';
 
 /** One measured cell. */
 interface Cell {
@@ -85,12 +67,9 @@ async function measure(backend: 'cpu' | 'wasm', batch: number, seconds: number, 
   const info = await setBackend(backend, { threads, quiet: true });
   tf.enableProdMode();
   const cells: Cell[] = [];
-  for (const shape of SHAPES) {
-    const { size, channels, stride } = shape;
-    // PyTorch's padding 1: 'same' at stride 1, explicit padding and 'valid' at stride 2 (what
-    // @se/core's conv2d builds); the stride-2 input is given pre-padded.
-    const inSize = stride === 1 ? size : size + 2;
-    const padding = stride === 1 ? 'same' : 'valid';
+  for (const shape of GROUPED_SHAPES) {
+    const { channels, stride } = shape;
+    const { inSize, padding } = groupedLayerInput(shape);
     const x = tf.randomNormal([batch, inSize, inSize, channels]) as tf.Tensor4D;
     const k = tf.randomNormal([3, 3, channels / GROUPS, channels], 0, 0.1) as tf.Tensor4D;
     const run = (method: GroupedConvMethod, xi: tf.Tensor, ki: tf.Tensor) =>
