@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import { originalKernel } from '../kernel-set.js';
 
 /** A tensor's identity in a backend (tfjs's `DataId`). */
 type DataId = object;
@@ -32,9 +33,7 @@ export const stockKernels = new Map<string, tf.KernelConfig>();
 
 /** The wasm kernel SE Zoo's kernels build on: the stock one when SE Zoo replaced it. */
 function baseKernel(kernelName: string): tf.KernelConfig {
-  const config = stockKernels.get(kernelName) ?? tf.getKernel(kernelName, 'wasm');
-  if (!config) throw new Error(`the wasm backend has no kernel '${kernelName}'`);
-  return config;
+  return originalKernel(stockKernels, kernelName, 'wasm');
 }
 
 /** Number of elements of a shape. */

@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import { KernelSet } from '../kernel-set.js';
 import { BATCH_NORM_SUMS, batchNormGradSums } from './batch-norm.js';
 import { stockKernels } from './context.js';
 import { conv2dBackpropFilter, conv2dBackpropInput, makeConv } from './conv.js';
@@ -121,7 +122,7 @@ export const WASM_KERNELS: readonly WasmKernelInfo[] = ENTRIES.map(
   ({ kernelName, change, method }) => ({ kernelName, change, method }),
 );
 
-let installed = false;
+const kernels = new KernelSet('wasm', ENTRIES, stockKernels);
 
 /**
  * Registers SE Zoo's training kernels on tfjs's wasm backend (idempotent): the convolution and
@@ -130,34 +131,10 @@ let installed = false;
  * initialised; {@link setBackend} does.
  */
 export function registerWasmKernels(): void {
-  if (installed) return;
-  for (const entry of ENTRIES) {
-    const stock = tf.getKernel(entry.kernelName, 'wasm');
-    if (stock) {
-      if (!stockKernels.has(entry.kernelName)) stockKernels.set(entry.kernelName, stock);
-      // registerKernel throws when the name is taken.
-      tf.unregisterKernel(entry.kernelName, 'wasm');
-    }
-    // The stock kernel's setup (it binds its wasm functions when the backend starts) stays, since
-    // the replacement still calls the stock kernel for the cases it does not speed up.
-    tf.registerKernel({
-      kernelName: entry.kernelName,
-      backendName: 'wasm',
-      kernelFunc: entry.kernelFunc,
-      ...(stock?.setupFunc ? { setupFunc: stock.setupFunc } : {}),
-      ...(stock?.disposeFunc ? { disposeFunc: stock.disposeFunc } : {}),
-    });
-  }
-  installed = true;
+  kernels.install();
 }
 
 /** Removes SE Zoo's wasm kernels and restores the stock ones they replaced. */
 export function unregisterWasmKernels(): void {
-  if (!installed) return;
-  for (const entry of ENTRIES) {
-    if (tf.getKernel(entry.kernelName, 'wasm')) tf.unregisterKernel(entry.kernelName, 'wasm');
-    const stock = stockKernels.get(entry.kernelName);
-    if (stock) tf.registerKernel(stock);
-  }
-  installed = false;
+  kernels.uninstall();
 }

@@ -8,6 +8,7 @@
 // the taps where oy = (iy + pt − ky)/sh (and ox likewise) is a whole output row: M = batch·H·W,
 // N = Cin, K = kh·kw·Cout, with B the filter transposed to [kh, kw, Cout, Cin].
 import * as tf from '@tensorflow/tfjs';
+import { originalKernel } from '../kernel-set.js';
 import { type ASource, type Geometry, gemmFits, runGemm } from './gemm.js';
 import { asWebGPU, type WebGPUBackendLike } from './program.js';
 
@@ -17,13 +18,40 @@ import { asWebGPU, type WebGPUBackendLike } from './program.js';
  */
 export const stockWebGPUKernels = new Map<string, tf.KernelConfig>();
 
-function stock(kernelName: string): tf.KernelFunc {
-  const config = stockWebGPUKernels.get(kernelName) ?? tf.getKernel(kernelName, 'webgpu');
-  if (!config) throw new Error(`the webgpu backend has no kernel '${kernelName}'`);
-  return config.kernelFunc;
+/** The stock webgpu kernel `kernelName`, for what SE Zoo's kernels do not handle. */
+export function stock(kernelName: string): tf.KernelFunc {
+  return originalKernel(stockWebGPUKernels, kernelName, 'webgpu').kernelFunc;
 }
 
 type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
+
+/** The attributes of tfjs's convolution-gradient kernels that fix their geometry. */
+interface ConvAttrs {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  dilations?: number | [number, number];
+  dataFormat?: 'NHWC' | 'NCHW';
+}
+
+/** tfjs's geometry of a convolution from its input and filter shapes and kernel attributes. */
+export function convInfo(
+  inShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: ConvAttrs,
+  depthwise = false,
+): Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    inShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    depthwise,
+    tf.backend_util.convertConv2DDataFormat(attrs.dataFormat ?? 'NHWC'),
+  );
+}
 
 /** Whether our kernels handle this convolution (else the stock kernel runs). */
 function supported(c: Conv2DInfo, dtypes: tf.DataType[]): boolean {
@@ -284,16 +312,7 @@ export function conv2dBackpropFilter(args: {
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   const backend = asWebGPU(args.backend);
-  const c = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    attrs.filterShape,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    tf.backend_util.convertConv2DDataFormat(attrs.dataFormat),
-  );
+  const c = convInfo(x.shape, attrs.filterShape, attrs);
   const m = c.filterHeight * c.filterWidth * c.inChannels;
   const n = c.outChannels;
   const k = c.batchSize * c.outHeight * c.outWidth;
@@ -326,16 +345,7 @@ export function conv2dBackpropInput(args: {
   const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
   const backend = asWebGPU(args.backend);
-  const c = tf.backend_util.computeConv2DInfo(
-    attrs.inputShape,
-    filter.shape as [number, number, number, number],
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    tf.backend_util.convertConv2DDataFormat(attrs.dataFormat),
-  );
+  const c = convInfo(attrs.inputShape, filter.shape, attrs);
   const m = c.batchSize * c.inHeight * c.inWidth;
   const n = c.inChannels;
   const k = c.filterHeight * c.filterWidth * c.outChannels;

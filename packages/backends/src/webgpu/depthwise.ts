@@ -3,8 +3,8 @@
 // pixels each: the GPU sits nearly idle). Here a thread owns one channel and accumulates all
 // kh·kw taps in registers over a chunk of the pixels; the chunks (split-K) spread the batch over
 // the GPU, and a second shader sums them.
-import * as tf from '@tensorflow/tfjs';
-import { stockWebGPUKernels } from './conv.js';
+import type * as tf from '@tensorflow/tfjs';
+import { convInfo, stock } from './conv.js';
 import { gemmTuning, sumSplits } from './gemm.js';
 import { asWebGPU, type Uniform, type WebGPUProgramLike } from './program.js';
 
@@ -95,24 +95,14 @@ export function depthwiseBackpropFilter(args: {
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const attrs = args.attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
   const backend = asWebGPU(args.backend);
-  const c = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    attrs.filterShape,
-    attrs.strides,
-    attrs.dilations,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    true,
-  );
+  const c = convInfo(x.shape, attrs.filterShape, { ...attrs, dataFormat: 'NHWC' }, true);
   const cm = c.outChannels;
   const pixels = c.batchSize * c.outHeight * c.outWidth;
   const taps = c.filterHeight * c.filterWidth;
   if (x.dtype !== 'float32' || dy.dtype !== 'float32' || taps > 64 || pixels * cm >= 2 ** 31) {
-    const stock =
-      stockWebGPUKernels.get('DepthwiseConv2dNativeBackpropFilter') ??
-      tf.getKernel('DepthwiseConv2dNativeBackpropFilter', 'webgpu');
-    if (!stock) throw new Error("the webgpu backend has no 'DepthwiseConv2dNativeBackpropFilter'");
-    return stock.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+    return stock('DepthwiseConv2dNativeBackpropFilter')(
+      args as unknown as Parameters<tf.KernelFunc>[0],
+    ) as tf.TensorInfo;
   }
   const groups = Math.ceil(cm / WG);
   const wanted = Math.ceil(gemmTuning.targetWorkgroups / groups);

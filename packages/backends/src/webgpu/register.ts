@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { KernelSet } from '../kernel-set.js';
 import { conv2dBackpropFilter, conv2dBackpropInput, stockWebGPUKernels } from './conv.js';
 import { depthwiseBackpropFilter } from './depthwise.js';
 import { gemmTuning } from './gemm.js';
@@ -54,7 +55,7 @@ export interface WebGPUKernelOptions {
   targetWorkgroups?: number;
 }
 
-let installed = false;
+const kernels = new KernelSet('webgpu', ENTRIES, stockWebGPUKernels);
 
 /**
  * Registers SE Zoo's training kernels on tfjs's webgpu backend (idempotent): tiled implicit-GEMM
@@ -73,23 +74,15 @@ let installed = false;
 export function registerWebGPUKernels(options: WebGPUKernelOptions = {}): void {
   if (options.tile) gemmTuning.tile = options.tile;
   if (options.targetWorkgroups) gemmTuning.targetWorkgroups = options.targetWorkgroups;
-  if (installed) return;
-  for (const entry of ENTRIES) {
-    const stock = tf.getKernel(entry.kernelName, 'webgpu');
-    if (!stock) {
+  if (kernels.installed) return;
+  for (const { kernelName } of ENTRIES) {
+    if (!tf.getKernel(kernelName, 'webgpu')) {
       throw new Error(
-        `SE Zoo: the webgpu backend has no '${entry.kernelName}' kernel yet: import '@tensorflow/tfjs-backend-webgpu' before registerWebGPUKernels()`,
+        `SE Zoo: the webgpu backend has no '${kernelName}' kernel yet: import '@tensorflow/tfjs-backend-webgpu' before registerWebGPUKernels()`,
       );
     }
-    if (!stockWebGPUKernels.has(entry.kernelName)) stockWebGPUKernels.set(entry.kernelName, stock);
-    tf.unregisterKernel(entry.kernelName, 'webgpu');
-    tf.registerKernel({
-      kernelName: entry.kernelName,
-      backendName: 'webgpu',
-      kernelFunc: entry.kernelFunc,
-    });
   }
-  installed = true;
+  kernels.install();
 }
 
 /**
@@ -103,13 +96,7 @@ export function registerWebGPUKernels(options: WebGPUKernelOptions = {}): void {
  * ```
  */
 export function unregisterWebGPUKernels(): void {
-  if (!installed) return;
-  for (const entry of ENTRIES) {
-    if (tf.getKernel(entry.kernelName, 'webgpu')) tf.unregisterKernel(entry.kernelName, 'webgpu');
-    const stock = stockWebGPUKernels.get(entry.kernelName);
-    if (stock) tf.registerKernel(stock);
-  }
-  installed = false;
+  kernels.uninstall();
 }
 
 /**
@@ -123,5 +110,5 @@ export function unregisterWebGPUKernels(): void {
  * ```
  */
 export function webgpuKernelsRegistered(): boolean {
-  return installed;
+  return kernels.installed;
 }
