@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import Table from 'cli-table3';
+import { markdownTable } from 'markdown-table';
 import { SqueezeExcite } from './attention/squeeze-excite.js';
 import { ConfigError } from './errors.js';
 import { countsMacs } from './layers/types.js';
@@ -268,25 +268,24 @@ export function formatSummary(
   count: ModelCount,
   options: { all?: boolean; title?: string } = {},
 ): string {
-  const table = new Table({
-    head: ['Layer', 'Type', 'Output shape', 'Params', 'MACs'],
-    colAligns: ['left', 'left', 'left', 'right', 'right'],
-    style: { head: [], border: [], compact: true },
-  });
-  for (const layer of count.layers) {
-    if (!options.all && layer.params === 0 && layer.macs === 0) continue;
-    table.push([
+  // A Markdown table: readable in a terminal, pastes into docs, and (unlike terminal-table
+  // libraries that reach for Node's util/os) bundles for the browser.
+  const rows = count.layers
+    .filter((layer) => options.all || layer.params > 0 || layer.macs > 0)
+    .map((layer) => [
       layer.name,
       layer.className,
       `[${layer.outputShape.join(', ')}]`,
       formatCount(layer.params),
       formatCount(layer.macs),
     ]);
-  }
+  const table = markdownTable([['Layer', 'Type', 'Output shape', 'Params', 'MACs'], ...rows], {
+    align: ['l', 'l', 'l', 'r', 'r'],
+  });
   const size = count.inputShape.join('×');
   const lines = [
     ...(options.title ? [options.title] : []),
-    table.toString(),
+    table,
     `Parameters: ${formatCount(count.params)} (trainable ${formatCount(count.trainableParams)})`,
     `MACs at ${size}: ${formatCount(count.macs)} (${formatMacs(count.macs)})`,
   ];
