@@ -23,6 +23,9 @@ import { CliError, mainJob, modelsCommand, summaryCommand } from './commands.js'
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
+const RESUME_HELP =
+  'continue the killed run in --out (an error if it holds none); rerunning the same command continues it too: finished runs and epochs are never redone';
+
 function program(): Command {
   const cli = new Command('se-zoo')
     .description('Squeeze-and-Excitation networks for TensorFlow.js: the SE Zoo command line.')
@@ -61,6 +64,7 @@ function program(): Command {
     .option('--data-dir <dir>', "directory with the dataset's standard files")
     .option('--out <dir>', 'results directory (default results/bench-<dataset>)')
     .option('--full', 'the real protocol: all images, three seeds, ResNet-20/56/110, 30 epochs')
+    .option('--resume', RESUME_HELP)
     .action(async (options) => {
       await benchCommand(options);
     });
@@ -111,6 +115,7 @@ function program(): Command {
     .option('--dataset <name>', 'fashion-mnist (default), mnist, cifar10, cifar100 or synthetic')
     .option('--data-dir <dir>', "directory with the dataset's standard files")
     .option('--out <dir>', 'results directory (default results/ablate-<study>-<dataset>)')
+    .option('--resume', RESUME_HELP)
     .action(async (options: { study?: string; list?: boolean } & Record<string, unknown>) => {
       if (options.list) {
         console.log(formatStudyList());

@@ -79,8 +79,9 @@ describe('se-zoo bench, end to end on a tiny synthetic dataset', () => {
     );
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
 
-    // Rerunning skips every finished run; `report` re-renders the same comparison.
-    const again = await benchCommand({ ...options, log: () => {} });
+    // Rerunning (with or without --resume) skips every finished run; `report` re-renders the
+    // same comparison. --resume where nothing ran is an error, not a fresh start.
+    const again = await benchCommand({ ...options, resume: true, log: () => {} });
     expect(again.summary.runs.map((r) => r.finishedAt)).toEqual(
       summary.runs.map((r) => r.finishedAt),
     );
@@ -89,6 +90,10 @@ describe('se-zoo bench, end to end on a tiny synthetic dataset', () => {
     await expect(benchCommand({ ...options, epochs: 2, log: () => {} })).rejects.toThrow(
       /holds a different plan/,
     );
+    await expect(
+      benchCommand({ ...options, out: join(dir, 'never-ran'), resume: true, log: () => {} }),
+    ).rejects.toThrow(/--resume: .*never-ran holds no earlier run \(no bench\.json\)/);
+    expect(existsSync(join(dir, 'never-ran'))).toBe(false);
   });
 
   it('a run whose loss becomes NaN fails alone and is reported', { timeout: 300_000 }, async () => {

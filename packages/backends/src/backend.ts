@@ -4,6 +4,7 @@ import { registerGradients } from './gradients.js';
 import { coreCount, describeCpu, importOptional, isNode } from './node.js';
 import { registerWasmKernels } from './wasm/register.js';
 import { installThreadedWasm, wasmBinaryDir } from './wasm/threads.js';
+import { installNodeWebGPU, webgpuHardwareAvailable } from './webgpu/dawn.js';
 import { registerWebGPUKernels } from './webgpu/register.js';
 
 /** A backend {@link setBackend} can choose; `'auto'` picks the fastest one available. */
@@ -150,8 +151,9 @@ const MISSING_TFJS_NODE =
 /**
  * Picks and initialises a tfjs backend, installs SE Zoo's training kernels for it, and returns
  * (and prints) what it chose. `'auto'` takes the fastest available: `tensorflow` (when
- * tfjs-node-gpu or tfjs-node is installed) > `webgpu` (where `navigator.gpu` exists) > `webgl`
- * (browsers) > `wasm` > `cpu`.
+ * tfjs-node-gpu or tfjs-node is installed) > `webgpu` (in browsers where `navigator.gpu` exists;
+ * in Node through Dawn, the optional `webgpu` package, on a hardware adapter only) > `webgl`
+ * (browsers) > `wasm` > `cpu`. `'webgpu'` in Node sets up Dawn itself ({@link installNodeWebGPU}).
  *
  * In Node, the wasm backend runs multi-threaded (one XNNPACK thread per core), which stock tfjs
  * does not do, and with SE Zoo's kernels it trains convolutional networks — stock tfjs's wasm
@@ -180,7 +182,12 @@ export async function setBackend(
   let chosen: Exclude<BackendName, 'auto'> | null = null;
   if (name === 'auto') {
     if ((await loadTfjsNode()) && (await activate('tensorflow'))) chosen = 'tensorflow';
-    if (!chosen && hasWebGpu()) {
+    // Browsers: their WebGPU as it is. Node: Dawn (the optional `webgpu` package) on a real GPU
+    // only; on a software Vulkan driver it would be far slower than wasm.
+    const webgpu = isNode()
+      ? (await installNodeWebGPU()) && (await webgpuHardwareAvailable())
+      : hasWebGpu();
+    if (!chosen && webgpu) {
       await import('@tensorflow/tfjs-backend-webgpu');
       if (withKernels) registerWebGPUKernels();
       if (await activate('webgpu')) chosen = 'webgpu';
@@ -198,10 +205,10 @@ export async function setBackend(
         if (!(await loadTfjsNode())) throw new Error(MISSING_TFJS_NODE);
         break;
       case 'webgpu':
-        if (!hasWebGpu()) {
+        if (!(await installNodeWebGPU())) {
           throw new Error(
             "The 'webgpu' backend needs WebGPU (navigator.gpu), e.g. a recent Chrome; in Node, " +
-              "install the 'webgpu' package (Dawn) and call installNodeWebGPU() first",
+              "install the 'webgpu' package (Dawn: npm install webgpu)",
           );
         }
         await import('@tensorflow/tfjs-backend-webgpu');

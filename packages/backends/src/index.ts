@@ -30,7 +30,11 @@ export {
   WASM_KERNELS,
   type WasmKernelInfo,
 } from './wasm/register.js';
-export { installNodeWebGPU, webgpuAdapterAvailable } from './webgpu/dawn.js';
+export {
+  installNodeWebGPU,
+  webgpuAdapterAvailable,
+  webgpuHardwareAvailable,
+} from './webgpu/dawn.js';
 export {
   registerWebGPUKernels,
   unregisterWebGPUKernels,

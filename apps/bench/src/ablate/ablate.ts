@@ -367,6 +367,8 @@ export interface AblateCommandOptions extends AblationOverrides {
   dataDir?: string;
   /** Results directory (default `results/ablate-<study>-<dataset>`). */
   out?: string;
+  /** Continue the study in `out`; an error where there is none (a rerun continues anyway). */
+  resume?: boolean;
   log?: (line: string) => void;
 }
 
@@ -407,7 +409,7 @@ export async function ablateCommand(
       dir,
     ),
   );
-  await claimResultsDir(dir, 'ablation.json', plan);
+  await claimResultsDir(dir, 'ablation.json', plan, options.resume);
   const { events, stop } = consoleEvents(log);
   const { results, failures } = await trainSpecs(specs, dataset, dir, events);
   stop();

@@ -104,11 +104,22 @@ export function limitDataset(
 
 /**
  * Claims `dir` for `plan`: writes `planFile` (the plan as JSON) the first time, and refuses a
- * directory whose saved plan differs, rather than silently mixing protocols.
+ * directory whose saved plan differs, rather than silently mixing protocols. With `resume`, a
+ * directory without the plan is an error (there is nothing to continue) instead of a fresh start.
  */
-export async function claimResultsDir(dir: string, planFile: string, plan: object): Promise<void> {
-  await mkdir(join(dir, 'runs'), { recursive: true });
+export async function claimResultsDir(
+  dir: string,
+  planFile: string,
+  plan: object,
+  resume = false,
+): Promise<void> {
   const planPath = join(dir, planFile);
+  if (resume && !existsSync(planPath)) {
+    throw new Error(
+      `--resume: ${dir} holds no earlier run (no ${planFile}); leave out --resume to start one there`,
+    );
+  }
+  await mkdir(join(dir, 'runs'), { recursive: true });
   const text = JSON.stringify(plan, null, 2);
   if (existsSync(planPath)) {
     const saved = await readFile(planPath, 'utf8');
@@ -176,8 +187,9 @@ export async function runBench(
   full: Dataset,
   dir: string,
   events: BenchEvents = {},
+  resume = false,
 ): Promise<BenchSummary> {
-  await claimResultsDir(dir, 'bench.json', plan);
+  await claimResultsDir(dir, 'bench.json', plan, resume);
   const dataset = limitDataset(full, plan);
   const { results, failures } = await trainSpecs(planRuns(plan), dataset, dir, events);
   const summary = summarizeBench(plan, dataset, results, failures);

@@ -254,6 +254,8 @@ export interface BenchCommandOptions extends PlanOverrides {
   dataset?: string;
   dataDir?: string;
   out?: string;
+  /** Continue the benchmark in `out`; an error where there is none (a rerun continues anyway). */
+  resume?: boolean;
   log?: (line: string) => void;
 }
 
@@ -274,7 +276,7 @@ export async function benchCommand(
   );
   log(formatEstimate(estimateSeconds(plan, limited), dir));
   const { events, stop } = consoleEvents(log);
-  const summary = await runBench(plan, dataset, dir, events);
+  const summary = await runBench(plan, dataset, dir, events, options.resume);
   stop();
   await writeFile(join(dir, 'report.html'), await renderReport(summary));
   log(formatSummaryLines(summary).join('\n'));

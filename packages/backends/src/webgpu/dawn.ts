@@ -76,3 +76,33 @@ export async function webgpuAdapterAvailable(): Promise<boolean> {
     return false;
   }
 }
+
+interface AdapterLike {
+  isFallbackAdapter?: boolean;
+  info?: { isFallbackAdapter?: boolean; architecture?: string };
+}
+
+/**
+ * Whether `navigator.gpu` gives a hardware adapter: not a fallback one (Dawn on Mesa's lavapipe,
+ * SwiftShader), which runs WebGPU on the CPU far slower than the wasm backend does. This is how
+ * `setBackend('auto')` decides whether Dawn in Node is worth choosing.
+ *
+ * @example
+ * ```ts
+ * import { installNodeWebGPU, webgpuHardwareAvailable } from '@se/backends';
+ *
+ * const gpu = (await installNodeWebGPU()) && (await webgpuHardwareAvailable());
+ * ```
+ */
+export async function webgpuHardwareAvailable(): Promise<boolean> {
+  const gpu = currentGpu();
+  if (!gpu) return false;
+  try {
+    const adapter = (await gpu.requestAdapter()) as AdapterLike | null;
+    if (!adapter) return false;
+    const fallback = adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false;
+    return !fallback && adapter.info?.architecture !== 'software';
+  } catch {
+    return false;
+  }
+}
