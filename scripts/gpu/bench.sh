@@ -5,9 +5,15 @@
 #                                  (lavapipe, the software Vulkan driver, will do)
 #   pnpm bench:gpu --collect DIR...  file device runs' results (each DIR holds <date>*.json and
 #                                  table*.md): benchmarks/gpu/<date>*.json and the README table
+#   pnpm bench:gpu --zoo [--smoke]   se-zoo bench on the GPU (issue 6): see scripts/gpu/zoo.sh
+#   pnpm bench:gpu --zoo-collect DIR...
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
+case "${1:-}" in
+  --zoo) shift; exec bash scripts/gpu/zoo.sh "$@" ;;
+  --zoo-collect) shift; exec bash scripts/gpu/zoo.sh --collect "$@" ;;
+esac
 if [ "${1:-}" = "--collect" ]; then
   shift
   exec node scripts/gpu/collect.mjs "$@"

@@ -41,19 +41,8 @@ if [ ${#smoke[@]} -gt 0 ]; then
   ln -sf "$dawn" "$out/dist/linux-x64/dawn.node"
   exit 0
 fi
-# 3. For the GPU machine: Dawn and Node (it has none), xz-compressed, and the Vulkan loader (it
-#    has the NVIDIA driver only).
-mkdir -p "$out/debs"
-rm -rf "$out/dist"
-[ "$out/dawn.node.xz" -nt "$dawn" ] 2>/dev/null || xz -T2 -c "$dawn" > "$out/dawn.node.xz"
-[ -s "$out/node.xz" ] || xz -T2 -6 -c "$(command -v node)" > "$out/node.xz"
-if ! ls "$out"/debs/libvulkan1_*.deb >/dev/null 2>&1; then
-  lists=$(mktemp -d)
-  mkdir -p "$lists/partial"
-  o=(-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists="$lists")
-  apt-get "${o[@]}" update -qq 2>/dev/null
-  (cd "$out/debs" && apt-get "${o[@]}" download libvulkan1 2>/dev/null)
-  rm -rf "$lists"
-fi
-cp scripts/gpu/boot.sh scripts/gpu/device.sh "$out/"
+# 3. For the GPU machine: Node, Dawn and the Vulkan loader (scripts/gpu/runtime.sh).
+source scripts/gpu/runtime.sh
+pack_runtime "$out" "$dawn"
+cp scripts/gpu/device.sh "$out/"
 du -sh "$out"

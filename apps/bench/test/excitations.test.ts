@@ -54,7 +54,7 @@ function handDataset(): Dataset {
 }
 
 describe('excitation statistics', () => {
-  it('equal the hand-computed gate values of a block with hand-set weights', () => {
+  it('equal the hand-computed gate values of a block with hand-set weights', async () => {
     const input = tf.input({ shape: [2, 2, 2] });
     const se = new SqueezeExcite({ name: 'layer1.0.se', reduction: 2, fc: 'dense' });
     const out = tf.layers.flatten().apply(se.apply(input)) as tf.SymbolicTensor;
@@ -73,7 +73,7 @@ describe('excitation statistics', () => {
       tf.tensor1d([0, 0.5]),
     ]);
     const dataset = handDataset();
-    const [block] = excitationStatistics(model, dataset.test, dataset, {
+    const [block] = await excitationStatistics(model, dataset.test, dataset, {
       classes: [1, 0],
       batchSize: 2,
     });
@@ -201,7 +201,7 @@ describe('se-zoo excitations on a trained run', () => {
     expect(Math.max(...gated.map((v, i) => Math.abs(v - (rebuilt[i] ?? Number.NaN))))).toBeLessThan(
       1e-5,
     );
-    expect(evaluate(run.model, run.dataset.test, run.dataset).accuracy).toBe(
+    expect((await evaluate(run.model, run.dataset.test, run.dataset)).accuracy).toBe(
       whole.report.identity.accuracyWithoutLastStage,
     );
     expect(() => selectBlocks(seBlocks(run.model), ['layer4'])).toThrow(

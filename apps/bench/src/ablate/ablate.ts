@@ -403,12 +403,7 @@ export async function ablateCommand(
   log(
     `Backend ${tf.getBackend()}, float32; ${specs.length} runs, seeds ${plan.seeds.join(', ')}, ${plan.epochs} epochs, batch ${plan.batchSize}, peak lr ${plan.learningRate}`,
   );
-  log(
-    formatEstimate(
-      estimateRunSeconds(specs, dataset, (spec) => spec.variant ?? ''),
-      dir,
-    ),
-  );
+  log(formatEstimate(await estimateRunSeconds(specs, dataset, (spec) => spec.variant ?? ''), dir));
   await claimResultsDir(dir, 'ablation.json', plan, options.resume);
   const { events, stop } = consoleEvents(log);
   const { results, failures } = await trainSpecs(specs, dataset, dir, events);

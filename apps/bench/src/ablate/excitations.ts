@@ -110,12 +110,12 @@ class Accumulator {
  * outputs each block's input; {@link SqueezeExcite.excitation} turns it into the gate values
  * (averaged over positions for NoSqueeze blocks, whose gate is per position).
  */
-export function excitationStatistics(
+export async function excitationStatistics(
   model: tf.LayersModel,
   set: ImageSet,
   dataset: Pick<Dataset, 'classes' | 'classNames' | 'mean' | 'std'>,
   options: ExcitationOptions,
-): BlockExcitation[] {
+): Promise<BlockExcitation[]> {
   const blocks = selectBlocks(seBlocks(model), options.blocks ?? []);
   if (blocks.length === 0) throw new CliError(`model ${model.name} has no SE blocks`);
   for (const c of options.classes) {
@@ -135,15 +135,16 @@ export function excitationStatistics(
     ...(options.imageSize ? { imageSize: options.imageSize } : {}),
   };
   for (const batch of batches(set, dataset, batchOptions)) {
-    const labels = tf.tidy(() => tf.argMax(batch.y, 1).dataSync());
+    const labelTensor = tf.argMax(batch.y, 1);
+    const labels = await labelTensor.data();
+    labelTensor.dispose();
     const outputs = inputs.predict(batch.x);
     const blockInputs = Array.isArray(outputs) ? outputs : [outputs];
     for (const [i, block] of blocks.entries()) {
       const input = blockInputs[i] as tf.Tensor;
-      const values = tf.tidy(() => {
-        const gate = block.excitation(input);
-        return tf.mean(gate, [1, 2]).dataSync() as Float32Array;
-      });
+      const means = tf.tidy(() => tf.mean(block.excitation(input), [1, 2]));
+      const values = (await means.data()) as Float32Array;
+      means.dispose();
       const channels = block.channelCount;
       for (let b = 0; b < batch.size; b++) {
         overall[i]?.add(values, b * channels);
@@ -313,16 +314,16 @@ export async function excitationsCommand(
     log(
       `Run ${run.dir}: ${spec.model} (${spec.variant ?? (spec.se === false ? 'plain' : 'SE')}) on ${test.count} ${dataset.name} test images; classes ${classes.map((c) => dataset.classNames[c]).join(', ')}`,
     );
-    const blocks = excitationStatistics(model, test, dataset, {
+    const blocks = await excitationStatistics(model, test, dataset, {
       classes,
       blocks: blockNames,
       ...(spec.imageSize ? { imageSize: spec.imageSize } : {}),
     });
-    const full = evaluate(model, test, dataset, 256, spec.imageSize);
+    const full = await evaluate(model, test, dataset, 256, spec.imageSize);
     const reduced = withoutLastStageSE(model, spec, dataset);
     let identity: IdentityCheck;
     try {
-      const without = evaluate(reduced.model, test, dataset, 256, spec.imageSize);
+      const without = await evaluate(reduced.model, test, dataset, 256, spec.imageSize);
       identity = {
         stage: reduced.stage,
         removed: reduced.removed,

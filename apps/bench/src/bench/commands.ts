@@ -114,15 +114,15 @@ export function resolvePlan(options: PlanOverrides): BenchPlan {
  * Training speed of one model configuration in images per second: a warm-up step, then one timed
  * step of `batchSize` random images.
  */
-export function measureTrainingSpeed(
+export async function measureTrainingSpeed(
   spec: Pick<RunSpec, 'model' | 'se' | 'imageSize' | 'batchSize'>,
   dataset: Dataset,
-): number {
+): Promise<number> {
   const inputShape = runInputShape(spec, dataset);
   const model = buildRunModel(spec, dataset);
   const x = tf.randomNormal([spec.batchSize, ...inputShape]);
   const y = tf.oneHot(tf.zeros([spec.batchSize], 'int32'), dataset.classes);
-  const step = () => {
+  const step = async () => {
     const { value, grads } = tf.variableGrads(
       () =>
         tf.losses.softmaxCrossEntropy(
@@ -130,13 +130,13 @@ export function measureTrainingSpeed(
           model.apply(x, { training: true }) as tf.Tensor,
         ) as tf.Scalar,
     );
-    value.dataSync();
+    await value.data();
     tf.dispose([value, grads]);
   };
   try {
-    step();
+    await step();
     const started = performance.now();
-    step();
+    await step();
     return spec.batchSize / ((performance.now() - started) / 1000);
   } finally {
     tf.dispose([x, y]);
@@ -148,15 +148,15 @@ export function measureTrainingSpeed(
  * Estimates how long training `specs` on `dataset` (already cut to the plan's limits) takes, in
  * seconds: each distinct configuration (`label`) is timed once by {@link measureTrainingSpeed}.
  */
-export function estimateRunSeconds(
+export async function estimateRunSeconds(
   specs: RunSpec[],
   dataset: Dataset,
   label: (spec: RunSpec) => string,
-): { seconds: number; imagesPerSecond: Map<string, number> } {
+): Promise<{ seconds: number; imagesPerSecond: Map<string, number> }> {
   const speeds = new Map<string, number>();
   for (const spec of specs) {
     const key = label(spec);
-    if (!speeds.has(key)) speeds.set(key, measureTrainingSpeed(spec, dataset));
+    if (!speeds.has(key)) speeds.set(key, await measureTrainingSpeed(spec, dataset));
   }
   // Evaluation runs forward only, about a third of a training step per image.
   const seconds = specs.reduce(
@@ -176,7 +176,7 @@ export function estimateRunSeconds(
 export function estimateSeconds(
   plan: BenchPlan,
   dataset: Dataset,
-): { seconds: number; imagesPerSecond: Map<string, number> } {
+): Promise<{ seconds: number; imagesPerSecond: Map<string, number> }> {
   return estimateRunSeconds(planRuns(plan), limitDataset(dataset, plan), (spec) => spec.model);
 }
 
@@ -274,7 +274,7 @@ export async function benchCommand(
   log(
     `Backend ${tf.getBackend()}, float32; ${planRuns(plan).length} runs: ${plan.pairs.map((p) => `${p.plain} vs ${p.se}`).join(', ')}, seeds ${plan.seeds.join(', ')}, ${plan.epochs} epochs, batch ${plan.batchSize}`,
   );
-  log(formatEstimate(estimateSeconds(plan, limited), dir));
+  log(formatEstimate(await estimateSeconds(plan, limited), dir));
   const { events, stop } = consoleEvents(log);
   const summary = await runBench(plan, dataset, dir, events, options.resume);
   stop();
@@ -412,7 +412,7 @@ export async function evalCommand(
 ): Promise<{ loss: number; accuracy: number }> {
   const { spec, dataset, model } = await openRun(dir, dataDir);
   try {
-    return evaluate(model, dataset.test, dataset, 256, spec.imageSize);
+    return await evaluate(model, dataset.test, dataset, 256, spec.imageSize);
   } finally {
     model.dispose();
   }

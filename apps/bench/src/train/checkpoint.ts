@@ -32,14 +32,15 @@ export async function saveCheckpoint<M>(
   state: CheckpointState<M>,
 ): Promise<void> {
   const tensors = new Map<string, SafetensorsTensor>();
-  const add = (key: string, tensor: tf.Tensor) =>
+  // Asynchronous reads: WebGPU in Node cannot read a tensor synchronously.
+  const add = async (key: string, tensor: tf.Tensor) =>
     tensors.set(key, {
       dtype: 'F32',
       shape: tensor.shape,
-      data: Float32Array.from(tensor.dataSync()),
+      data: Float32Array.from(await tensor.data()),
     });
-  for (const weight of model.weights) add(`${MODEL}${weight.originalName}`, weight.read());
-  for (const [name, velocity] of optimizer.state()) add(`${VELOCITY}${name}`, velocity);
+  for (const weight of model.weights) await add(`${MODEL}${weight.originalName}`, weight.read());
+  for (const [name, velocity] of optimizer.state()) await add(`${VELOCITY}${name}`, velocity);
   await writeFileAtomic(path, writeSafetensors(tensors, { state: JSON.stringify(state) }));
 }
 

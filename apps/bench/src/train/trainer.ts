@@ -159,7 +159,7 @@ export function buildRunModel(
  * Mean loss and accuracy of `model` on `set`; `imageSize` resizes the batches as the run that
  * trained the model did.
  */
-export function evaluate(
+export async function evaluate(
   model: tf.LayersModel,
   set: ImageSet,
   dataset: Dataset,
@@ -169,7 +169,7 @@ export function evaluate(
   let loss = 0;
   let correct = 0;
   for (const batch of batches(set, dataset, { batchSize, ...(imageSize ? { imageSize } : {}) })) {
-    const [batchLoss, batchCorrect] = tf.tidy(() => {
+    const sums = tf.tidy(() => {
       const logits = model.apply(batch.x, { training: false }) as tf.Tensor2D;
       const l = tf.losses.softmaxCrossEntropy(
         batch.y,
@@ -179,8 +179,11 @@ export function evaluate(
         tf.Reduction.SUM,
       );
       const c = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(batch.y, 1)), 'float32'));
-      return [l.dataSync()[0] ?? Number.NaN, c.dataSync()[0] ?? 0];
+      return tf.stack([l, c]);
     });
+    // One asynchronous read per batch (WebGPU in Node cannot read synchronously).
+    const [batchLoss = Number.NaN, batchCorrect = 0] = await sums.data();
+    sums.dispose();
     loss += batchLoss;
     correct += batchCorrect;
     batch.x.dispose();
@@ -325,7 +328,7 @@ async function trainEpoch(
     });
   }
   const seconds = (performance.now() - started) / 1000;
-  const test = evaluate(model, dataset.test, dataset, 256, spec.imageSize);
+  const test = await evaluate(model, dataset.test, dataset, 256, spec.imageSize);
   return {
     epoch,
     learningRate: optimizer.learningRate,
