@@ -306,6 +306,27 @@ async function benchKernels(
   return rows;
 }
 
+/** The webgpu device, as far as catching its validation errors goes. */
+interface ErrorScopes {
+  pushErrorScope(filter: 'validation'): void;
+  popErrorScope(): Promise<{ message: string } | null>;
+}
+
+/**
+ * Runs `f`, throwing the webgpu device's validation error if one happened meanwhile: Dawn only
+ * prints those, and a shader that failed to compile leaves garbage (and a flattering time). At
+ * the time of writing, tfjs-webgpu's Pad cannot compile for 6-D tensors, which the stride-2
+ * gradient of the `'gemm'` method needs.
+ */
+async function validated<T>(f: () => Promise<T>): Promise<T> {
+  const device = (tf.backend() as unknown as { device?: ErrorScopes }).device;
+  device?.pushErrorScope('validation');
+  const out = await f();
+  const error = await device?.popErrorScope();
+  if (error) throw new Error(error.message.split('\n')[0]);
+  return out;
+}
+
 /** One grouped-convolution method at one of SE-ResNeXt-50's grouped layers (issue 8). */
 interface GroupedRow {
   layer: string;
@@ -321,8 +342,10 @@ interface GroupedRow {
 
 /**
  * Every way @se/core's groupedConv2d can compute a grouped convolution, forward and forward +
- * both gradients, at SE-ResNeXt-50's grouped 3×3 layers on WebGPU: the GPU half of
- * `pnpm bench:grouped-conv` (which measures the CPU backends).
+ * both gradients, at SE-ResNeXt-50's grouped 3×3 layers on WebGPU: the five composite methods
+ * and `'kernel'`, SE Zoo's own WGSL kernels (src/webgpu/grouped.ts, registered with the others
+ * by registerWebGPUKernels). The GPU counterpart of `pnpm bench:grouped-conv`, which measures the
+ * CPU backends and WebGPU on whatever adapter Dawn finds (lavapipe on a machine without a GPU).
  */
 async function benchGrouped(save: (rows: GroupedRow[]) => void): Promise<GroupedRow[]> {
   const batch = smoke ? 2 : 32;
@@ -352,19 +375,21 @@ async function benchGrouped(save: (rows: GroupedRow[]) => void): Promise<Grouped
         backwardMs: null,
       };
       try {
-        row.forwardMs = await timeIt(() => tf.tidy(() => run(method, x, k)), 5, 5);
+        row.forwardMs = await validated(() => timeIt(() => tf.tidy(() => run(method, x, k)), 5, 5));
         // Both gradients; their sum is the one tensor timeIt waits on.
-        row.backwardMs = await timeIt(
-          () =>
-            tf.tidy(() => {
-              const [gx, gk] = tf.grads((xi: tf.Tensor, ki: tf.Tensor) => run(method, xi, ki))(
-                [x, k],
-                dy,
-              );
-              return tf.add(tf.sum(gx as tf.Tensor), tf.sum(gk as tf.Tensor));
-            }),
-          5,
-          5,
+        row.backwardMs = await validated(() =>
+          timeIt(
+            () =>
+              tf.tidy(() => {
+                const [gx, gk] = tf.grads((xi: tf.Tensor, ki: tf.Tensor) => run(method, xi, ki))(
+                  [x, k],
+                  dy,
+                );
+                return tf.add(tf.sum(gx as tf.Tensor), tf.sum(gk as tf.Tensor));
+              }),
+            5,
+            5,
+          ),
         );
       } catch (e) {
         row.error = String(e);

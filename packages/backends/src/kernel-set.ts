@@ -11,7 +11,8 @@ export interface KernelEntry {
 /**
  * SE Zoo's kernels for one tfjs backend, installed in place of the stock ones. The stock kernels
  * are kept in `stock`: a replacement still calls the original for the cases it does not handle
- * ({@link originalKernel}), and uninstalling restores them.
+ * ({@link originalKernel}), and uninstalling restores them. An entry whose name the backend does
+ * not have yet (a kernel SE Zoo adds) is simply registered, and uninstalling removes it.
  */
 export class KernelSet {
   private active = false;
@@ -50,7 +51,7 @@ export class KernelSet {
     this.active = true;
   }
 
-  /** Removes every entry and restores the stock kernels they replaced. */
+  /** Removes every entry (added kernels included) and restores the stock kernels they replaced. */
   uninstall(): void {
     if (!this.active) return;
     for (const entry of this.entries) {

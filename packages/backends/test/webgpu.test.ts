@@ -158,6 +158,9 @@ describe.skipIf(skipped != null)('SE Zoo webgpu kernels (Dawn)', () => {
       'Conv2DBackpropFilter',
       'Conv2DBackpropInput',
       'DepthwiseConv2dNativeBackpropFilter',
+      'SEZooGroupedConv2D',
+      'SEZooGroupedConv2DBackpropInput',
+      'SEZooGroupedConv2DBackpropFilter',
     ]);
   });
 

@@ -79,9 +79,13 @@ export {
   channelShuffle,
 } from './layers/channel-shuffle.js';
 export {
+  GROUPED_CONV_BACKPROP_FILTER_KERNEL,
+  GROUPED_CONV_BACKPROP_INPUT_KERNEL,
+  GROUPED_CONV_KERNEL,
   GROUPED_CONV_METHODS,
   GroupedConv2D,
   type GroupedConv2DArgs,
+  type GroupedConvKernelAttrs,
   type GroupedConvMethod,
   groupedConv2d,
   groupedConvMethods,

@@ -3,13 +3,24 @@ import { KernelSet } from '../kernel-set.js';
 import { conv2dBackpropFilter, conv2dBackpropInput, stockWebGPUKernels } from './conv.js';
 import { depthwiseBackpropFilter } from './depthwise.js';
 import { gemmTuning } from './gemm.js';
+import {
+  GROUPED_CONV_BACKPROP_FILTER_KERNEL,
+  GROUPED_CONV_BACKPROP_INPUT_KERNEL,
+  GROUPED_CONV_KERNEL,
+  groupedConv2d,
+  groupedConv2dBackpropFilter,
+  groupedConv2dBackpropInput,
+} from './grouped.js';
 
 /** What SE Zoo does to one webgpu kernel. */
 export interface WebGPUKernelInfo {
   /** The tfjs kernel name. */
   kernelName: string;
-  /** `'replaced'`: SE Zoo's kernel runs instead of the stock one (which it still calls for what it does not handle). */
-  change: 'replaced';
+  /**
+   * `'replaced'`: SE Zoo's kernel runs instead of the stock one (which it still calls for what it
+   * does not handle); `'added'`: a kernel tfjs does not have (@se/core's grouped convolution).
+   */
+  change: 'replaced' | 'added';
   /** How it is computed. */
   method: string;
 }
@@ -40,6 +51,27 @@ const ENTRIES: Entry[] = [
       'one thread per channel accumulates every tap over a chunk of the output pixels (split-K over the batch), then the chunks are summed; stock tfjs gives each filter element one thread that loops over the whole batch',
     kernelFunc: depthwiseBackpropFilter as unknown as tf.KernelFunc,
   },
+  {
+    kernelName: GROUPED_CONV_KERNEL,
+    change: 'added',
+    method:
+      "@se/core's groupedConv2d method 'kernel': a direct kernel, each thread computing 4 output channels of one group at 4 pixels of a row, looping over kh·kw·Cin/g (ResNeXt's per-group products are too small for GEMM tiles)",
+    kernelFunc: groupedConv2d as unknown as tf.KernelFunc,
+  },
+  {
+    kernelName: GROUPED_CONV_BACKPROP_INPUT_KERNEL,
+    change: 'added',
+    method:
+      'its input gradient, direct: each thread computes 4 input channels of one group at 4 pixels of one stride phase of a row (pixels that meet the same taps), looping over the taps that reach them and the group’s output channels',
+    kernelFunc: groupedConv2dBackpropInput as unknown as tf.KernelFunc,
+  },
+  {
+    kernelName: GROUPED_CONV_BACKPROP_FILTER_KERNEL,
+    change: 'added',
+    method:
+      'its filter gradient: each thread accumulates 4 output channels × up to 9 taps of one input channel over a chunk of the output pixels (split over the batch), then the chunks are summed',
+    kernelFunc: groupedConv2dBackpropFilter as unknown as tf.KernelFunc,
+  },
 ];
 
 /** The kernels {@link registerWebGPUKernels} installs on the webgpu backend, and how each works. */
@@ -60,7 +92,8 @@ const kernels = new KernelSet('webgpu', ENTRIES, stockWebGPUKernels);
 /**
  * Registers SE Zoo's training kernels on tfjs's webgpu backend (idempotent): tiled implicit-GEMM
  * convolution gradients in place of the stock ones (see {@link WEBGPU_KERNELS}), which are 10×
- * to 100× slower. The webgpu backend's module (`@tensorflow/tfjs-backend-webgpu`) must be
+ * to 100× slower, and the grouped convolution with its two gradients that @se/core's
+ * `groupedConv2d` runs as method `'kernel'`. The webgpu backend's module (`@tensorflow/tfjs-backend-webgpu`) must be
  * imported first; {@link setBackend} does both.
  *
  * @example
@@ -75,8 +108,8 @@ export function registerWebGPUKernels(options: WebGPUKernelOptions = {}): void {
   if (options.tile) gemmTuning.tile = options.tile;
   if (options.targetWorkgroups) gemmTuning.targetWorkgroups = options.targetWorkgroups;
   if (kernels.installed) return;
-  for (const { kernelName } of ENTRIES) {
-    if (!tf.getKernel(kernelName, 'webgpu')) {
+  for (const { kernelName, change } of ENTRIES) {
+    if (change === 'replaced' && !tf.getKernel(kernelName, 'webgpu')) {
       throw new Error(
         `SE Zoo: the webgpu backend has no '${kernelName}' kernel yet: import '@tensorflow/tfjs-backend-webgpu' before registerWebGPUKernels()`,
       );
@@ -86,7 +119,8 @@ export function registerWebGPUKernels(options: WebGPUKernelOptions = {}): void {
 }
 
 /**
- * Removes SE Zoo's webgpu kernels and restores the stock ones they replaced.
+ * Removes SE Zoo's webgpu kernels (the added grouped-convolution ones too, so that @se/core's
+ * method `'kernel'` falls back to a composite method) and restores the stock ones they replaced.
  *
  * @example
  * ```ts

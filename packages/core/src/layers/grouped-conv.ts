@@ -155,9 +155,18 @@ tf.serialization.registerClass(GroupedConv2D, 'SEZoo');
  *   in one large, well-vectorised convolution;
  * - `'depthwise'`: a depthwise convolution with channel multiplier C_out / g, each input channel
  *   feeding all outputs of its group, then a sum over the group's input channels;
- * - `'gemm'`: im2col by kh·kw shifted slices, then one batched matrix product over the groups.
+ * - `'gemm'`: im2col by kh·kw shifted slices, then one batched matrix product over the groups;
+ * - `'kernel'`: one custom tfjs kernel, {@link GROUPED_CONV_KERNEL}, with its own gradient
+ *   kernels, where the current backend registers them (@se/backends does on webgpu); elsewhere
+ *   the backend's composite method (see {@link groupedConv2d}).
  */
-export type GroupedConvMethod = 'split' | 'groupMajor' | 'blockDiagonal' | 'depthwise' | 'gemm';
+export type GroupedConvMethod =
+  | 'split'
+  | 'groupMajor'
+  | 'blockDiagonal'
+  | 'depthwise'
+  | 'gemm'
+  | 'kernel';
 
 /** Every {@link GroupedConvMethod}. */
 export const GROUPED_CONV_METHODS: readonly GroupedConvMethod[] = [
@@ -166,23 +175,108 @@ export const GROUPED_CONV_METHODS: readonly GroupedConvMethod[] = [
   'blockDiagonal',
   'depthwise',
   'gemm',
+  'kernel',
 ];
+
+/**
+ * Name of the tfjs kernel behind method `'kernel'`: a grouped convolution of inputs
+ * `{ x, filter }` (NHWC `x`, filter `[kh, kw, C_in / g, C_out]`) with {@link GroupedConvKernelAttrs}.
+ * @se/core registers only its gradient, which runs {@link GROUPED_CONV_BACKPROP_INPUT_KERNEL} and
+ * {@link GROUPED_CONV_BACKPROP_FILTER_KERNEL}; a backend that registers this kernel must register
+ * those two as well.
+ */
+export const GROUPED_CONV_KERNEL = 'SEZooGroupedConv2D';
+
+/**
+ * Name of the input-gradient kernel of {@link GROUPED_CONV_KERNEL}: inputs `{ dy, filter }`,
+ * attributes {@link GroupedConvKernelAttrs} plus `inputShape`; returns dL/dx.
+ */
+export const GROUPED_CONV_BACKPROP_INPUT_KERNEL = 'SEZooGroupedConv2DBackpropInput';
+
+/**
+ * Name of the filter-gradient kernel of {@link GROUPED_CONV_KERNEL}: inputs `{ x, dy }`,
+ * attributes {@link GroupedConvKernelAttrs} plus `filterShape`; returns dL/dfilter.
+ */
+export const GROUPED_CONV_BACKPROP_FILTER_KERNEL = 'SEZooGroupedConv2DBackpropFilter';
+
+/** Attributes of {@link GROUPED_CONV_KERNEL} and its two gradient kernels. */
+export interface GroupedConvKernelAttrs {
+  /** Number of channel groups g. */
+  groups: number;
+  /** Strides `[vertical, horizontal]`. */
+  strides: [number, number];
+  /**
+   * `'valid'`, tfjs's `'same'`, or explicit NHWC padding
+   * `[[0, 0], [top, bottom], [left, right], [0, 0]]` (as tfjs's `conv2d` takes it).
+   */
+  pad: 'valid' | 'same' | [[0, 0], [number, number], [number, number], [0, 0]];
+  /** Dilations `[vertical, horizontal]`. */
+  dilations: [number, number];
+}
+
+/** Whether the current backend registers the grouped-convolution kernel and its gradients. */
+function groupedKernelRegistered(): boolean {
+  const backend = tf.getBackend();
+  return [
+    GROUPED_CONV_KERNEL,
+    GROUPED_CONV_BACKPROP_INPUT_KERNEL,
+    GROUPED_CONV_BACKPROP_FILTER_KERNEL,
+  ].every((name) => tf.getKernel(name, backend) != null);
+}
+
+// The gradient of the custom kernel: two more custom kernels, so that @se/core stays free of any
+// backend (only backends register kernels). Second derivatives are not supported.
+tf.registerGradient({
+  kernelName: GROUPED_CONV_KERNEL,
+  inputsToSave: ['x', 'filter'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
+    const grad = Array.isArray(dy) ? (dy[0] as tf.Tensor) : dy;
+    return {
+      x: () =>
+        tf
+          .engine()
+          .runKernel(
+            GROUPED_CONV_BACKPROP_INPUT_KERNEL,
+            { dy: grad, filter },
+            { ...attrs, inputShape: x.shape },
+          ) as tf.Tensor,
+      filter: () =>
+        tf
+          .engine()
+          .runKernel(
+            GROUPED_CONV_BACKPROP_FILTER_KERNEL,
+            { x, dy: grad },
+            { ...attrs, filterShape: filter.shape },
+          ) as tf.Tensor,
+    };
+  },
+});
 
 /**
  * The method {@link groupedConv2d} uses on each tfjs backend, looked up by `tf.getBackend()` at
  * call time; `default` covers the backends not listed. The entries are the fastest in
  * `pnpm bench:grouped-conv` (forward + backward, summed over SE-ResNeXt-50's grouped 3×3 layers;
  * see `benchmarks/grouped-conv/README.md`): `'groupMajor'` on `cpu` and on `wasm` with
- * @se/backends' kernels (2.7× faster than `'split'` on wasm for a training step). `'depthwise'`
- * has the fastest forward pass on wasm, but its gradient is slow. WebGL and WebGPU are not
- * measured yet. Assign to an entry to override it.
+ * @se/backends' kernels (2.7× faster than `'split'` on wasm for a training step), and
+ * `'kernel'` on `webgpu`, @se/backends' own WGSL kernels: through all 16 grouped layers at batch
+ * 2, 1.46 s for forward + backward against 14.8 s for the best composite method (`'split'`) and
+ * 0.39 s against 2.8 s forward. That was measured on Dawn over Mesa's lavapipe, a software Vulkan
+ * driver on 2 CPU cores, not a GPU, so the margin on a GPU may differ (`pnpm bench:gpu`,
+ * `--parts grouped` measures it there). `'depthwise'` has the fastest forward pass on wasm, but
+ * its gradient is slow. WebGL is not measured yet. Assign to an entry to override it.
  */
 export const groupedConvMethods: Record<string, GroupedConvMethod> = {
   /** tfjs's JavaScript backend. */
   cpu: 'groupMajor',
   /** tfjs's WebAssembly backend (with @se/backends' training kernels). */
   wasm: 'groupMajor',
-  /** Every other backend (WebGL, WebGPU, tfjs-node): not measured yet. */
+  /**
+   * tfjs's WebGPU backend: @se/backends' grouped-convolution kernels, which `setBackend('webgpu')`
+   * registers; without them this falls back to `default`'s method.
+   */
+  webgpu: 'kernel',
+  /** Every other backend (WebGL, tfjs-node): not measured yet. */
   default: 'groupMajor',
 };
 
@@ -190,7 +284,11 @@ export const groupedConvMethods: Record<string, GroupedConvMethod> = {
  * Grouped convolution of an NHWC input with an `[kh, kw, C_in / g, C_out]` kernel. One group is a
  * plain convolution; one input channel per group is a depthwise convolution (with channel
  * multiplier C_out / C_in); otherwise `method` (by default the current backend's entry of
- * {@link groupedConvMethods}) computes it. Gradients follow from the composed ops.
+ * {@link groupedConvMethods}) computes it. Gradients follow from the composed ops, or for
+ * `'kernel'` from the custom gradient kernels. `'kernel'` runs {@link GROUPED_CONV_KERNEL} where
+ * the current backend registers it and its two gradient kernels; elsewhere it falls back to the
+ * backend's entry of {@link groupedConvMethods} (or, when that is `'kernel'` too, the `default`
+ * entry, and failing that `'groupMajor'`).
  *
  * @example
  * ```ts
@@ -222,7 +320,21 @@ export function groupedConv2d(
     const depthwise = tf.reshape(kernel, [kh, kw, inChannels, outChannels / inChannels]);
     return tf.depthwiseConv2d(x, depthwise as tf.Tensor4D, strides, padding, 'NHWC', dilations);
   }
-  const chosen = method ?? groupedConvMethods[tf.getBackend()] ?? groupedConvMethods.default;
+  const entry = groupedConvMethods[tf.getBackend()] ?? groupedConvMethods.default ?? 'groupMajor';
+  let chosen = method ?? entry;
+  if (chosen === 'kernel') {
+    if (groupedKernelRegistered()) {
+      const attrs: GroupedConvKernelAttrs = { groups, strides, pad: padding, dilations };
+      return tf
+        .engine()
+        .runKernel(
+          GROUPED_CONV_KERNEL,
+          { x, filter: kernel },
+          attrs as unknown as tf.NamedAttrMap,
+        ) as tf.Tensor4D;
+    }
+    chosen = compositeFallback(entry);
+  }
   switch (chosen === 'depthwise' && !depthwiseAllowed ? 'split' : chosen) {
     case 'blockDiagonal':
       return blockDiagonalConv(x, kernel, groups, strides, padding, dilations);
@@ -241,6 +353,13 @@ export function groupedConv2d(
       return tf.concat(ys, 3);
     }
   }
+}
+
+/** The composite method `'kernel'` falls back to: the backend's entry, else `default`'s. */
+function compositeFallback(entry: GroupedConvMethod): GroupedConvMethod {
+  if (entry !== 'kernel') return entry;
+  const fallback = groupedConvMethods.default;
+  return fallback && fallback !== 'kernel' ? fallback : 'groupMajor';
 }
 
 /** Per-group convolutions on group-major copies of the input and kernel. */
