@@ -13,24 +13,15 @@ import {
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  installNodeWebGPU,
   registerWebGPUKernels,
   setBackend,
   unregisterWebGPUKernels,
   WEBGPU_KERNELS,
-  webgpuAdapterAvailable,
 } from '../src/index.js';
 import * as ours from '../src/webgpu/grouped.js';
-import { data, relativeError } from './helpers.js';
+import { data, relativeError, webgpuSkipReason } from './helpers.js';
 
-async function probe(): Promise<string | null> {
-  if (!(await installNodeWebGPU())) return "the optional 'webgpu' package (Dawn) is not installed";
-  if (!(await webgpuAdapterAvailable())) return 'Dawn found no WebGPU adapter';
-  return null;
-}
-
-const skipped = await probe();
-if (skipped) console.warn(`grouped.test.ts: SKIPPED, ${skipped}`);
+const skipped = await webgpuSkipReason('grouped.test.ts');
 
 type Explicit = [[0, 0], [number, number], [number, number], [0, 0]];
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
-import { setBackend } from '../src/index.js';
+import { installNodeWebGPU, setBackend, webgpuAdapterAvailable } from '../src/index.js';
 
 /** Switches to SE Zoo's wasm backend (the shared setup starts every file on `cpu`). */
 export async function useWasm(): Promise<void> {
@@ -85,4 +85,20 @@ export async function expectSameAsCpu(
   wasm.grads.forEach((g, i) => {
     expect(relativeError(g, cpu.grads[i] as Float32Array), `gradient ${i}`).toBeLessThan(tolerance);
   });
+}
+
+/**
+ * Why the WebGPU tests cannot run here, or null where they can: they need the optional `webgpu`
+ * package (Dawn) and an adapter (in CI, Mesa's lavapipe; scripts/lib/setup.sh installs it).
+ */
+export async function webgpuSkipReason(file: string): Promise<string | null> {
+  let reason: string | null = null;
+  if (!(await installNodeWebGPU()))
+    reason = "the optional 'webgpu' package (Dawn) is not installed";
+  else if (!(await webgpuAdapterAvailable())) {
+    reason =
+      'Dawn found no WebGPU adapter (no GPU and no Vulkan driver: install mesa-vulkan-drivers from bookworm-backports, see scripts/lib/setup.sh)';
+  }
+  if (reason) console.warn(`${file}: SKIPPED, ${reason}`);
+  return reason;
 }

@@ -4,26 +4,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  installNodeWebGPU,
   registerWebGPUKernels,
   setBackend,
   unregisterWebGPUKernels,
   WEBGPU_KERNELS,
-  webgpuAdapterAvailable,
 } from '../src/index.js';
 import { chooseSplits, chooseTile, gemmTuning } from '../src/webgpu/gemm.js';
-import { data, relativeError } from './helpers.js';
+import { data, relativeError, webgpuSkipReason } from './helpers.js';
 
-async function probe(): Promise<string | null> {
-  if (!(await installNodeWebGPU())) return "the optional 'webgpu' package (Dawn) is not installed";
-  if (!(await webgpuAdapterAvailable())) {
-    return 'Dawn found no WebGPU adapter (no GPU and no Vulkan driver: install mesa-vulkan-drivers from bookworm-backports, see scripts/lib/setup.sh)';
-  }
-  return null;
-}
-
-const skipped = await probe();
-if (skipped) console.warn(`webgpu.test.ts: SKIPPED, ${skipped}`);
+const skipped = await webgpuSkipReason('webgpu.test.ts');
 
 type Pad = 'valid' | 'same' | [[0, 0], [number, number], [number, number], [0, 0]];
 /** [x shape, filter shape, stride, padding]. */

@@ -5,13 +5,11 @@
 // the GPU, and a second shader sums them.
 import type * as tf from '@tensorflow/tfjs';
 import { convInfo, stock } from './conv.js';
-import { gemmTuning, sumSplits } from './gemm.js';
+import { PIXEL_CHUNK_START, pixelChunks, sumSplits } from './gemm.js';
 import { asWebGPU, type Uniform, type WebGPUProgramLike } from './program.js';
 
 /** Channels (one thread each) per workgroup. */
 const WG = 64;
-/** Fewest output pixels a split gets. */
-const MIN_PIXELS = 256;
 
 class DepthwiseFilterGradProgram implements WebGPUProgramLike {
   outputShape: number[];
@@ -59,13 +57,7 @@ fn main() {
   let d2 = i32(workgroupId.x) * ${WG} + i32(localId.x);
   if (d2 >= cm) { return; }
   let d1 = d2 / uniforms.g3.x;
-  let split = i32(workgroupId.z);
-  let kBegin = split * uniforms.kChunk;
-  let kEnd = min(uniforms.K, kBegin + uniforms.kChunk);
-  let hw = uniforms.g1.x * uniforms.g1.y;
-  var b = kBegin / hw;
-  var oy = (kBegin - b * hw) / uniforms.g1.y;
-  var ox = kBegin - b * hw - oy * uniforms.g1.y;
+${PIXEL_CHUNK_START}
 ${sums.join('\n')}
   for (var k = kBegin; k < kEnd; k = k + 1) {
     let g = dy[k * cm + d2];
@@ -104,12 +96,7 @@ export function depthwiseBackpropFilter(args: {
       args as unknown as Parameters<tf.KernelFunc>[0],
     ) as tf.TensorInfo;
   }
-  const groups = Math.ceil(cm / WG);
-  const wanted = Math.ceil(gemmTuning.targetWorkgroups / groups);
-  const limit = backend.device.limits.maxComputeWorkgroupsPerDimension;
-  const splits = Math.max(1, Math.min(wanted, Math.floor(pixels / MIN_PIXELS), limit));
-  const kChunk = Math.ceil(pixels / splits);
-  const used = Math.ceil(pixels / kChunk);
+  const { kChunk, splits: used } = pixelChunks(backend, pixels, Math.ceil(cm / WG));
   const program = new DepthwiseFilterGradProgram(c.filterHeight, c.filterWidth, cm, used);
   const uniforms: Uniform[] = [
     { type: 'int32', data: [pixels] },

@@ -361,6 +361,39 @@ export function runGemm(
   return output ?? { dataId: out.dataId, shape: spec.outputShape, dtype: 'float32' };
 }
 
+/** Fewest output pixels a chunk of a pixel-split reduction gets. */
+const MIN_CHUNK_PIXELS = 256;
+
+/**
+ * Splits a reduction over `pixels` output pixels into chunks (one per workgroup z) until the grid
+ * has about {@link gemmTuning}'s target of workgroups, given `workgroups` per chunk: the filter
+ * gradients of the depthwise and grouped convolutions, whose few outputs alone would leave most
+ * of a GPU idle. `kChunk` pixels per chunk, `splits` chunks.
+ */
+export function pixelChunks(
+  backend: WebGPUBackendLike,
+  pixels: number,
+  workgroups: number,
+): { kChunk: number; splits: number } {
+  const wanted = Math.ceil(gemmTuning.targetWorkgroups / workgroups);
+  const limit = backend.device.limits.maxComputeWorkgroupsPerDimension;
+  const splits = Math.max(1, Math.min(wanted, Math.floor(pixels / MIN_CHUNK_PIXELS), limit));
+  const kChunk = Math.ceil(pixels / splits);
+  return { kChunk, splits: Math.ceil(pixels / kChunk) };
+}
+
+/**
+ * WGSL: the first output pixel (b, oy, ox) of this workgroup's chunk, and the chunk's bounds
+ * `kBegin … kEnd`, from uniforms `K` (pixels), `kChunk` and `g1` = (Ho, Wo, …).
+ */
+export const PIXEL_CHUNK_START = `  let split = i32(workgroupId.z);
+  let kBegin = split * uniforms.kChunk;
+  let kEnd = min(uniforms.K, kBegin + uniforms.kChunk);
+  let hw = uniforms.g1.x * uniforms.g1.y;
+  var b = kBegin / hw;
+  var oy = (kBegin - b * hw) / uniforms.g1.y;
+  var ox = kBegin - b * hw - oy * uniforms.g1.y;`;
+
 /**
  * Sums a [splits, m, n] buffer of split-K partial products over its first axis into a new
  * tensor of `outputShape` (m·n elements), and frees the buffer.

@@ -10,7 +10,7 @@
 // Every size is a uniform, so one compiled shader per pass serves every layer shape.
 import * as tf from '@tensorflow/tfjs';
 import { convInfo } from './conv.js';
-import { gemmTuning, sumSplits } from './gemm.js';
+import { PIXEL_CHUNK_START, pixelChunks, sumSplits } from './gemm.js';
 import {
   asWebGPU,
   type Uniform,
@@ -31,8 +31,6 @@ export const GROUPED_CONV_BACKPROP_FILTER_KERNEL = 'SEZooGroupedConv2DBackpropFi
 const WG = 64;
 /** Output pixels per thread (forward: along a row; input gradient: one stride phase of a row). */
 const PIXELS = 4;
-/** Fewest output pixels a filter-gradient chunk gets. */
-const MIN_PIXELS = 256;
 /** Filter taps one filter-gradient thread accumulates (4 channels each, in registers). */
 const MAX_TAPS = 9;
 
@@ -70,7 +68,6 @@ const accumulators = (n: number) =>
 
 /** A program whose threads are numbered 0 … threads − 1 over a grid of up to 65535² workgroups. */
 abstract class FlatProgram implements WebGPUProgramLike {
-  abstract outputShape: number[];
   abstract shaderKey: string;
   dispatchLayout = { x: [0] };
   dispatch: [number, number, number];
@@ -78,7 +75,11 @@ abstract class FlatProgram implements WebGPUProgramLike {
   uniforms = `threads : i32, ${GEOMETRY_UNIFORMS}`;
   workgroupSize: [number, number, number] = [WG, 1, 1];
 
-  constructor(backend: WebGPUBackendLike, threads: number) {
+  constructor(
+    backend: WebGPUBackendLike,
+    readonly outputShape: number[],
+    threads: number,
+  ) {
     const workgroups = Math.ceil(threads / WG);
     const x = Math.min(workgroups, backend.device.limits.maxComputeWorkgroupsPerDimension);
     // A [x, y] grid: tfjs then numbers the threads (y · x + workgroup x) · WG + local index.
@@ -93,14 +94,8 @@ abstract class FlatProgram implements WebGPUProgramLike {
  * group's output channels); loops over the taps and the group's input channels.
  */
 class GroupedForwardProgram extends FlatProgram {
-  outputShape: number[];
   shaderKey = 'seGroupedConv';
   variableNames = ['x', 'W'];
-
-  constructor(backend: WebGPUBackendLike, outputShape: number[], threads: number) {
-    super(backend, threads);
-    this.outputShape = outputShape;
-  }
 
   getUserCode(): string {
     const p = [...Array(PIXELS).keys()];
@@ -167,14 +162,8 @@ ${p
  * (r + sw·j) meet the same taps, so no thread wastes work on taps that skip it.
  */
 class GroupedInputGradProgram extends FlatProgram {
-  outputShape: number[];
   shaderKey = 'seGroupedConvDx';
   variableNames = ['dy', 'W'];
-
-  constructor(backend: WebGPUBackendLike, outputShape: number[], threads: number) {
-    super(backend, threads);
-    this.outputShape = outputShape;
-  }
 
   getUserCode(): string {
     const p = [...Array(PIXELS).keys()];
@@ -306,13 +295,7 @@ ${t
   )
   .join('\n')}
 ${accumulators(this.taps)}
-  let split = i32(workgroupId.z);
-  let kBegin = split * uniforms.kChunk;
-  let kEnd = min(uniforms.K, kBegin + uniforms.kChunk);
-  let hw = uniforms.g1.x * uniforms.g1.y;
-  var b = kBegin / hw;
-  var oy = (kBegin - b * hw) / uniforms.g1.y;
-  var ox = kBegin - b * hw - oy * uniforms.g1.y;
+${PIXEL_CHUNK_START}
   for (var k = kBegin; k < kEnd; k = k + 1) {
     let d = k * uniforms.g0.w;
     let gv = vec4<f32>(dy[d + dc.x], dy[d + dc.y], dy[d + dc.z], dy[d + dc.w]);
@@ -431,12 +414,7 @@ export function groupedConv2dBackpropFilter(args: KernelArgs): tf.TensorInfo {
   const tapsPerThread = Math.min(taps, MAX_TAPS);
   const threads = Math.ceil(taps / tapsPerThread) * cin * attrs.groups * Math.ceil(cout / 4);
   const pixels = c.batchSize * c.outHeight * c.outWidth;
-  // Split the pixels until the grid has about as many workgroups as a split-K GEMM aims for.
-  const wanted = Math.ceil(gemmTuning.targetWorkgroups / Math.ceil(threads / WG));
-  const limit = backend.device.limits.maxComputeWorkgroupsPerDimension;
-  const splits = Math.max(1, Math.min(wanted, Math.floor(pixels / MIN_PIXELS), limit));
-  const kChunk = Math.ceil(pixels / splits);
-  const used = Math.ceil(pixels / kChunk);
+  const { kChunk, splits: used } = pixelChunks(backend, pixels, Math.ceil(threads / WG));
   const rows = taps * cin;
   const program = new GroupedFilterGradProgram(
     backend,
