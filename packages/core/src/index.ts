@@ -45,6 +45,7 @@ export { ConfigError, checkChoice, checkDivides, checkInteger, describeValue } f
 export { fileSystem, registerFileSystemRouter } from './io/file-system.js';
 export {
   exportPyTorchWeights,
+  exportPyTorchWeightsAsync,
   type LoadPyTorchWeightsOptions,
   type LoadPyTorchWeightsResult,
   loadPyTorchWeights,

@@ -7,6 +7,7 @@ import {
   BatchNorm,
   conv2d,
   exportPyTorchWeights,
+  exportPyTorchWeightsAsync,
   fileSystem,
   loadPyTorchWeights,
   permuteAxes,
@@ -35,7 +36,7 @@ describe('permuteAxes', () => {
 });
 
 describe('PyTorch layouts of the core layers', () => {
-  it('maps a conv, a BN, an SE block and a dense layer to PyTorch shapes and values', () => {
+  it('maps a conv, a BN, an SE block and a dense layer to PyTorch shapes and values', async () => {
     const input = tf.input({ shape: [4, 4, 2] });
     let x = conv2d(input, { name: 'conv', filters: 3, kernelSize: 3, useBias: true });
     x = new BatchNorm({ name: 'bn' }).apply(x) as tf.SymbolicTensor;
@@ -58,7 +59,12 @@ describe('PyTorch layouts of the core layers', () => {
       ['fc.weight', [2, 48]],
       ['fc.bias', [2]],
     ]);
-    const file = readSafetensors(exportPyTorchWeights(model));
+    const bytes = exportPyTorchWeights(model);
+    // The asynchronous export (for WebGPU in Node) writes the same bytes.
+    expect(Buffer.from(await exportPyTorchWeightsAsync(model)).equals(Buffer.from(bytes))).toBe(
+      true,
+    );
+    const file = readSafetensors(bytes);
     // PyTorch's fc.weight[o][i] is tfjs's kernel[i][o].
     const kernel = model.getLayer('fc').getWeights()[0]?.arraySync() as number[][];
     const torch = toFloat32(file.tensors.get('fc.weight') as never);

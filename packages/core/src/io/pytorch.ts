@@ -230,6 +230,45 @@ export function exportPyTorchWeights(
   model: tf.LayersModel,
   metadata: Record<string, string> = {},
 ): Uint8Array {
+  return exportWith(model, metadata, (weight) => weight.dataSync() as Float32Array);
+}
+
+/**
+ * {@link exportPyTorchWeights} with asynchronous reads of the weights, for backends that cannot
+ * read a tensor synchronously (WebGPU in Node); the same bytes.
+ *
+ * @example
+ * ```ts
+ * import { writeFile } from 'node:fs/promises';
+ * import '@se/resnet';
+ * import { createModel, exportPyTorchWeightsAsync } from '@se/core';
+ *
+ * const bytes = await exportPyTorchWeightsAsync(createModel('seresnet50'));
+ * await writeFile('seresnet50.safetensors', bytes);
+ * ```
+ */
+export async function exportPyTorchWeightsAsync(
+  model: tf.LayersModel,
+  metadata: Record<string, string> = {},
+): Promise<Uint8Array> {
+  const values = new Map<tf.Tensor, Float32Array>();
+  for (const weight of model.weights) {
+    const tensor = weight.read();
+    values.set(tensor, (await tensor.data()) as Float32Array);
+  }
+  return exportWith(
+    model,
+    metadata,
+    (weight) => values.get(weight) ?? (weight.dataSync() as Float32Array),
+  );
+}
+
+/** The safetensors bytes of the model's state_dict, each weight's values given by `read`. */
+function exportWith(
+  model: tf.LayersModel,
+  metadata: Record<string, string>,
+  read: (weight: tf.Tensor) => Float32Array,
+): Uint8Array {
   const tensors = new Map<string, SafetensorsTensor>();
   const weightsByLayer = new Map<tf.layers.Layer, tf.Tensor[]>();
   for (const m of torchStateDictMapping(model)) {
@@ -240,7 +279,7 @@ export function exportPyTorchWeights(
     const weights = weightsByLayer.get(m.layer) ?? m.layer.getWeights();
     weightsByLayer.set(m.layer, weights);
     const weight = weights[m.weightIndex] as tf.Tensor;
-    const values = weight.dataSync() as Float32Array;
+    const values = read(weight);
     const data = m.toTorch
       ? permuteAxes(values, weight.shape, m.toTorch)
       : Float32Array.from(values);
