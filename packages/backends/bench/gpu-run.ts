@@ -7,11 +7,14 @@
 //      (32², batch 128);
 //   3. (`--parts grouped`) every grouped-convolution method of @se/core at SE-ResNeXt-50's grouped
 //      layers, forward and backward (batch 32), to pick the fastest on WebGPU;
+//   4. (`--parts profile`, bench/profile.ts) one training step of SE-ResNet-50, ResNet-50 and
+//      SE-ResNet-20, per tfjs kernel and per class of kernel, stock and ours (issue 7);
 // 1 and 2 next to PyTorch's figures for the same workloads (bench/gpu_reference.py, run before this in
 // the same call, `--torch FILE`). Writes <date>.json and table.md under --out.
 //
 //   node app.mjs --plan FILE [--smoke]          write the workloads (for gpu_reference.py), exit
-//   node app.mjs --out DIR [--torch FILE] [--smoke] [--parts kernels,models,grouped] [--models a,b]
+//   node app.mjs --out DIR [--torch FILE] [--smoke] [--parts kernels,models,grouped,profile]
+//     [--models a,b]
 //     [--tile auto|64x64|128x128] [--target-workgroups N]   (GEMM tuning of SE Zoo's kernels)
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +30,7 @@ import {
 } from '@se/backends';
 import * as tf from '@tensorflow/tfjs';
 import { GROUPED_SHAPES, GROUPS, groupedLayerInput } from './grouped-shapes.js';
+import { type ProfileRow, profileModel, profileTables, profileWorkloads } from './profile.js';
 
 function argument(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -477,6 +481,7 @@ function table(
   kernels: KernelRow[],
   models: ModelRow[],
   grouped: GroupedRow[] = [],
+  profile: ProfileRow[] = [],
 ) {
   const lines = [
     `Device: ${device}; PyTorch: ${torch ? `${torch.torch} on ${torch.device}` : 'not run'}; dtype float32 (PyTorch with TF32 off), NHWC in tfjs.`,
@@ -529,6 +534,10 @@ function table(
       lines.push(`| ${layer} | ${row[0]?.input.join('×')} | ${cells.join(' | ')} |`);
     }
   }
+  for (const text of profileTables(profile)) {
+    if (lines.at(-1) !== '') lines.push('');
+    lines.push(text);
+  }
   return lines.join('\n');
 }
 
@@ -571,6 +580,7 @@ async function main(): Promise<void> {
   let kernels: KernelRow[] = [];
   const models: ModelRow[] = [];
   let grouped: GroupedRow[] = [];
+  const profile: ProfileRow[] = [];
   // Written after every row, so that a run stopped at its time limit keeps what it measured.
   const save = () => {
     const result = {
@@ -583,9 +593,10 @@ async function main(): Promise<void> {
       kernels,
       models,
       grouped,
+      profile,
     };
     writeFileSync(join(out, `${date}${suffix}.json`), `${JSON.stringify(result, null, 1)}\n`);
-    const text = table(info.device, torch, kernels, models, grouped);
+    const text = table(info.device, torch, kernels, models, grouped, profile);
     writeFileSync(join(out, `table${suffix}.md`), `${text}\n`);
     return text;
   };
@@ -606,6 +617,12 @@ async function main(): Promise<void> {
       grouped = rows;
       save();
     });
+  }
+  if (parts.includes('profile')) {
+    for (const w of profileWorkloads(smoke).filter((p) => !only || only.includes(p.name))) {
+      profile.push(await profileModel(w));
+      save();
+    }
   }
   const text = save();
   console.log(`\n${text}\n\nwrote ${out}/${date}${suffix}.json and ${out}/table${suffix}.md`);
