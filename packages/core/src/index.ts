@@ -80,6 +80,15 @@ export {
   channelShuffle,
 } from './layers/channel-shuffle.js';
 export {
+  type BatchNormTrainingResult,
+  batchNormTraining,
+  channelScale,
+  type ExcitationWeights,
+  type FusedOpsConfig,
+  fusedOps,
+  fusedSqueezeExcite,
+} from './layers/fused-ops.js';
+export {
   GROUPED_CONV_BACKPROP_FILTER_KERNEL,
   GROUPED_CONV_BACKPROP_INPUT_KERNEL,
   GROUPED_CONV_KERNEL,

@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, checkChoice, checkInteger } from '../errors.js';
+import {
+  applyGate,
+  channelScale,
+  type ExcitationWeights,
+  fusedOps,
+  fusedSqueezeExcite,
+} from '../layers/fused-ops.js';
 import { nhwcChannels, singleShape } from '../layers/shapes.js';
 import type { CountsMacs } from '../layers/types.js';
 
@@ -136,29 +143,8 @@ export function seHiddenChannels(
   return Math.max(minHidden, rounded);
 }
 
-/**
- * Applies an excitation gate element-wise (`'hard_sigmoid'` is relu6(x + 3) / 6).
- *
- * @example
- * ```ts
- * import * as tf from '@tensorflow/tfjs';
- * import { applyGate } from '@se/core';
- *
- * applyGate('hard_sigmoid', tf.tensor([-3, 0, 3])).print(); // [0, 0.5, 1]
- * ```
- */
-export function applyGate(gate: GateKind, x: tf.Tensor): tf.Tensor {
-  switch (gate) {
-    case 'sigmoid':
-      return tf.sigmoid(x);
-    case 'hard_sigmoid':
-      return tf.div(tf.relu6(tf.add(x, 3)), 6);
-    case 'tanh':
-      return tf.tanh(x);
-    case 'relu':
-      return tf.relu(x);
-  }
-}
+// The gates live with the fused SE op, which also needs their derivatives.
+export { applyGate } from '../layers/fused-ops.js';
 
 /** Layer arguments of {@link SqueezeExcite}. */
 export interface SqueezeExciteArgs extends SqueezeExciteOptions {
@@ -174,6 +160,10 @@ export interface SqueezeExciteArgs extends SqueezeExciteOptions {
  *
  * Its four tensors map one-to-one onto timm's `se.fc1/fc2` and the Caffe/Cadene
  * `se_module.fc1/fc2` (`weight` and `bias`).
+ *
+ * In training, blocks with average squeeze run {@link fusedSqueezeExcite} and blocks with max
+ * squeeze scale by {@link channelScale}, both with closed-form gradients, unless
+ * {@link fusedOps}`.squeezeExcite` is off. Inference and NoSqueeze use the plain composition.
  *
  * @example
  * ```ts
@@ -274,11 +264,35 @@ export class SqueezeExcite extends tf.layers.Layer implements CountsMacs {
     });
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: tf.serialization.ConfigDict): tf.Tensor {
     return tf.tidy(() => {
       const input = Array.isArray(inputs) ? (inputs[0] as tf.Tensor) : inputs;
+      const { squeeze, gate } = this.options;
+      // Training takes the fused ops' closed-form gradients (see fusedOps); inference, and
+      // NoSqueeze's full-size gate, keep the plain composition.
+      if (kwargs?.training === true && fusedOps.squeezeExcite && input.rank === 4) {
+        if (squeeze === 'avg') {
+          return fusedSqueezeExcite(input as tf.Tensor4D, this.excitationWeights(), gate);
+        }
+        if (squeeze === 'max') {
+          return channelScale(input as tf.Tensor4D, this.excitation(input) as tf.Tensor4D);
+        }
+      }
       return tf.mul(input, this.excitation(input));
     });
+  }
+
+  /** The FC weights as `[C, hidden]` and `[hidden, C]` matrices, for {@link fusedSqueezeExcite}. */
+  private excitationWeights(): ExcitationWeights {
+    if (!this.fc1Kernel || !this.fc2Kernel) {
+      throw new Error(`SqueezeExcite '${this.name}' is used before it is built`);
+    }
+    return {
+      fc1Kernel: tf.reshape(this.fc1Kernel.read(), [this.channels, this.hidden]),
+      fc2Kernel: tf.reshape(this.fc2Kernel.read(), [this.hidden, this.channels]),
+      ...(this.fc1Bias ? { fc1Bias: this.fc1Bias.read() as tf.Tensor1D } : {}),
+      ...(this.fc2Bias ? { fc2Bias: this.fc2Bias.read() as tf.Tensor1D } : {}),
+    };
   }
 
   /** Multiply–accumulates of the two FC layers (per position with NoSqueeze). */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../errors.js';
+import { batchNormTraining, fusedOps } from './fused-ops.js';
 import { nhwcChannels, singleShape } from './shapes.js';
 
 /** Arguments of {@link BatchNorm}. */
@@ -29,6 +30,9 @@ export interface BatchNormArgs {
  * (tfjs's `batchNormalization` uses the biased one). Its tensors keep the Keras names
  * (`gamma`, `beta`, `moving_mean`, `moving_variance`) and map onto PyTorch's
  * `weight`, `bias`, `running_mean`, `running_var`.
+ *
+ * In training it runs {@link batchNormTraining}, one op with the closed-form gradient, unless
+ * {@link fusedOps}`.batchNorm` is off; inference uses the running statistics either way.
  *
  * @example
  * ```ts
@@ -108,8 +112,19 @@ export class BatchNorm extends tf.layers.Layer {
           this.epsilon,
         );
       }
-      const { mean, variance } = tf.moments(x, [0, 1, 2]);
       const count = x.size / (x.shape[3] ?? 1);
+      if (fusedOps.batchNorm) {
+        // One op with the closed-form gradient (see fusedOps); the same statistics and output.
+        const fused = batchNormTraining(
+          x,
+          gamma.read() as tf.Tensor1D,
+          beta.read() as tf.Tensor1D,
+          this.epsilon,
+        );
+        this.updateRunningStatistics(fused.mean, fused.variance, count);
+        return fused.y;
+      }
+      const { mean, variance } = tf.moments(x, [0, 1, 2]);
       this.updateRunningStatistics(mean, variance, count);
       return tf.batchNorm(x, mean, variance, beta.read(), gamma.read(), this.epsilon);
     });
