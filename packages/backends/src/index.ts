@@ -23,6 +23,12 @@ export {
   type ModelSource,
   type OptimizerSpec,
 } from './parallel/data-parallel.js';
+export {
+  SGD_MOMENTUM_KERNEL,
+  type SgdMomentumOptions,
+  type SgdMomentumResult,
+  sgdMomentumUpdate,
+} from './sgd.js';
 export { type ConvMethod, type ConvMethods, convMethods } from './wasm/conv.js';
 export {
   registerWasmKernels,

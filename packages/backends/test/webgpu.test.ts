@@ -150,6 +150,7 @@ describe.skipIf(skipped != null)('SE Zoo webgpu kernels (Dawn)', () => {
       'SEZooGroupedConv2D',
       'SEZooGroupedConv2DBackpropInput',
       'SEZooGroupedConv2DBackpropFilter',
+      'SEZooSgdMomentum',
     ]);
   });
 

@@ -1,3 +1,4 @@
+import { sgdMomentumUpdate } from '@se/backends';
 import * as tf from '@tensorflow/tfjs';
 
 /**
@@ -18,20 +19,26 @@ export class SgdMomentum {
     this.weightDecay = options.weightDecay ?? 0;
   }
 
-  /** Applies one update; `grads` maps tfjs variable names to gradients. */
+  /**
+   * Applies one update; `grads` maps tfjs variable names to gradients. Each weight is one
+   * `sgdMomentumUpdate` (@se/backends): one fused kernel on webgpu, the same composite ops as
+   * before elsewhere. Weight decay skips rank ≤ 1 weights (biases, BatchNorm), as PyTorch
+   * recipes' parameter groups do.
+   */
   step(weights: tf.LayerVariable[], grads: tf.NamedTensorMap): void {
+    // The tidy also takes what a weight's constraint makes when `write` applies it.
     tf.tidy(() => {
       for (const weight of weights) {
         const grad = grads[weight.name];
         if (!grad) continue;
-        const value = weight.read();
-        const decayed =
-          this.weightDecay > 0 && weight.shape.length > 1
-            ? tf.add(grad, tf.mul(value, this.weightDecay))
-            : grad;
         const velocity = this.velocity(weight);
-        velocity.assign(tf.add(tf.mul(velocity, this.momentum), decayed));
-        weight.write(tf.sub(value, tf.mul(velocity, this.learningRate)));
+        const next = sgdMomentumUpdate(weight.read(), velocity, grad, {
+          learningRate: this.learningRate,
+          momentum: this.momentum,
+          weightDecay: this.weightDecay > 0 && weight.shape.length > 1 ? this.weightDecay : 0,
+        });
+        velocity.assign(next.velocity);
+        weight.write(next.value);
       }
     });
   }

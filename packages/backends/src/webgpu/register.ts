@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { KernelSet } from '../kernel-set.js';
+import { SGD_MOMENTUM_KERNEL } from '../sgd.js';
 import { conv2dBackpropFilter, conv2dBackpropInput, stockWebGPUKernels } from './conv.js';
 import { depthwiseBackpropFilter } from './depthwise.js';
 import { gemmTuning } from './gemm.js';
@@ -11,6 +12,7 @@ import {
   groupedConv2dBackpropFilter,
   groupedConv2dBackpropInput,
 } from './grouped.js';
+import { sgdMomentum } from './sgd.js';
 
 /** What SE Zoo does to one webgpu kernel. */
 export interface WebGPUKernelInfo {
@@ -18,7 +20,8 @@ export interface WebGPUKernelInfo {
   kernelName: string;
   /**
    * `'replaced'`: SE Zoo's kernel runs instead of the stock one (which it still calls for what it
-   * does not handle); `'added'`: a kernel tfjs does not have (@se/core's grouped convolution).
+   * does not handle); `'added'`: a kernel tfjs does not have (@se/core's grouped convolution,
+   * {@link sgdMomentumUpdate}).
    */
   change: 'replaced' | 'added';
   /** How it is computed. */
@@ -72,6 +75,13 @@ const ENTRIES: Entry[] = [
       'its filter gradient: each thread accumulates 4 output channels × up to 9 taps of one input channel over a chunk of the output pixels (split over the batch), then the chunks are summed',
     kernelFunc: groupedConv2dBackpropFilter as unknown as tf.KernelFunc,
   },
+  {
+    kernelName: SGD_MOMENTUM_KERNEL,
+    change: 'added',
+    method:
+      "sgdMomentumUpdate's whole update of one weight in two elementwise dispatches (the new velocity, then the weight from it), the scalars as uniforms; the composite form is six dispatches and a scalar upload per multiplication",
+    kernelFunc: sgdMomentum as unknown as tf.KernelFunc,
+  },
 ];
 
 /** The kernels {@link registerWebGPUKernels} installs on the webgpu backend, and how each works. */
@@ -92,8 +102,9 @@ const kernels = new KernelSet('webgpu', ENTRIES, stockWebGPUKernels);
 /**
  * Registers SE Zoo's training kernels on tfjs's webgpu backend (idempotent): tiled implicit-GEMM
  * convolution gradients in place of the stock ones (see {@link WEBGPU_KERNELS}), which are 10×
- * to 100× slower, and the grouped convolution with its two gradients that @se/core's
- * `groupedConv2d` runs as method `'kernel'`. The webgpu backend's module (`@tensorflow/tfjs-backend-webgpu`) must be
+ * to 100× slower, the grouped convolution with its two gradients that @se/core's
+ * `groupedConv2d` runs as method `'kernel'`, and the fused optimizer update of
+ * {@link sgdMomentumUpdate}. The webgpu backend's module (`@tensorflow/tfjs-backend-webgpu`) must be
  * imported first; {@link setBackend} does both.
  *
  * @example
@@ -119,8 +130,8 @@ export function registerWebGPUKernels(options: WebGPUKernelOptions = {}): void {
 }
 
 /**
- * Removes SE Zoo's webgpu kernels (the added grouped-convolution ones too, so that @se/core's
- * method `'kernel'` falls back to a composite method) and restores the stock ones they replaced.
+ * Removes SE Zoo's webgpu kernels (the added ones too, so that @se/core's method `'kernel'` and
+ * {@link sgdMomentumUpdate} fall back to composite ops) and restores the stock ones they replaced.
  *
  * @example
  * ```ts
