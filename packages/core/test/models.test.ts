@@ -93,7 +93,9 @@ describe('counting', () => {
     const text = formatSummary(summarize(smallNetwork()));
     expect(text).toContain('Parameters: 2,094 (trainable 2,094)');
     expect(text).toContain('MACs at 8×8×3: 46,528 (0.0 M)');
-    expect(text).toMatch(/\| conv2\s*\| GroupedConv2D\s*\| \[4, 4, 32\]\s*\|\s*1,152 \|\s*18,432 \|/);
+    expect(text).toMatch(
+      /\| conv2\s*\| GroupedConv2D\s*\| \[4, 4, 32\]\s*\|\s*1,152 \|\s*18,432 \|/,
+    );
   });
 });
 
