@@ -4,7 +4,7 @@
 //      TFLOP/s of Conv2DBackpropFilter and Conv2DBackpropInput, and how far ours is from stock;
 //   2. whole models: training and inference images/s of SE-ResNet-50, ResNet-50,
 //      SE-ResNeXt-50 32×4d, SE-MobileNet v1 (224², batch 64) and the CIFAR SE-ResNet-20
-//      (32², batch 128);
+//      (32², batch 128); stock trains with `tf.train.momentum`, ours with `fusedMomentum`;
 //   3. (`--parts grouped`) every grouped-convolution method of @se/core at SE-ResNeXt-50's grouped
 //      layers, forward and backward (batch 32), to pick the fastest on WebGPU;
 //   4. (`--parts profile`, bench/profile.ts) one training step of SE-ResNet-50, ResNet-50 and
@@ -24,13 +24,20 @@ import '@se/resnet';
 import '@se/resnext';
 import {
   describeBackend,
+  fusedMomentum,
   registerWebGPUKernels,
   setBackend,
   unregisterWebGPUKernels,
 } from '@se/backends';
 import * as tf from '@tensorflow/tfjs';
 import { GROUPED_SHAPES, GROUPS, groupedLayerInput } from './grouped-shapes.js';
-import { type ProfileRow, profileModel, profileTables, profileWorkloads } from './profile.js';
+import {
+  type ProfileRow,
+  profileModel,
+  profileTables,
+  profileWorkloads,
+  useSEZoo,
+} from './profile.js';
 
 function argument(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -432,9 +439,12 @@ async function benchModel(m: ModelWorkload, torch: TorchResults | null): Promise
   const model = createModel(m.name, { inputShape: [m.size, m.size, 3], classes: m.classes });
   const x = tf.randomNormal([m.batch, m.size, m.size, 3]);
   const y = tf.oneHot(tf.randomUniform([m.batch], 0, m.classes, 'int32') as tf.Tensor1D, m.classes);
-  const optimizer = tf.train.momentum(0.01, 0.9);
-  model.compile({ optimizer, loss: 'categoricalCrossentropy' });
-  const train = async (steps: number, maxSeconds: number) => {
+  // Stock tfjs trains with tfjs's momentum optimizer (4 kernels per weight), ours with SE Zoo's
+  // fused one (one SEZooSgdMomentum kernel per weight), the same update.
+  const stockOptimizer = tf.train.momentum(0.01, 0.9);
+  const oursOptimizer = fusedMomentum(0.01, 0.9);
+  const train = async (optimizer: tf.Optimizer, steps: number, maxSeconds: number) => {
+    model.compile({ optimizer, loss: 'categoricalCrossentropy' });
     await model.trainOnBatch(x, y);
     const times: number[] = [];
     const start = performance.now();
@@ -450,18 +460,19 @@ async function benchModel(m: ModelWorkload, torch: TorchResults | null): Promise
     return (m.batch / (times[Math.floor(times.length / 2)] as number)) * 1000;
   };
   try {
-    unregisterWebGPUKernels();
-    row.trainStock = await train(2, smoke ? 5 : 40);
-    registerWebGPUKernels();
-    row.trainOurs = await train(smoke ? 3 : 10, smoke ? 5 : 30);
+    useSEZoo(false);
+    row.trainStock = await train(stockOptimizer, 2, smoke ? 5 : 40);
+    useSEZoo(true);
+    row.trainOurs = await train(oursOptimizer, smoke ? 3 : 10, smoke ? 5 : 30);
     const ms = await timeIt(() => model.predict(x) as tf.Tensor, smoke ? 3 : 10, smoke ? 5 : 20);
     row.infer = (m.batch / ms) * 1000;
   } catch (e) {
     row.error = String(e);
   } finally {
-    registerWebGPUKernels();
+    useSEZoo(true);
     model.dispose();
-    optimizer.dispose();
+    stockOptimizer.dispose();
+    oursOptimizer.dispose();
     tf.dispose([x, y]);
   }
   const f = (v: number | null) => (v == null ? '–' : v.toFixed(1));
@@ -504,7 +515,7 @@ function table(
   }
   if (models.length) {
     lines.push(
-      'Whole models, images/s (SGD with momentum; inference: the forward kernels, the same for stock and ours), and ours ÷ PyTorch throughput.',
+      "Whole models, images/s (SGD with momentum; *stock*: tfjs-webgpu's kernels and `tf.train.momentum`; *ours*: SE Zoo's kernels and its fused optimizer `fusedMomentum`; ours also trains BatchNorm and SE through @se/core's fused ops, stock through tfjs autodiff; inference: the forward kernels, the same for stock and ours), and ours ÷ PyTorch throughput.",
       '',
       '| model | image | batch | train stock | train ours | train PyTorch | ours/PT | infer tfjs | infer PyTorch | tfjs/PT |',
       '| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: |',

@@ -1,20 +1,32 @@
 // `--parts profile` of the GPU benchmark (bench/gpu-run.ts, issue 7): where one training step's
-// time goes, per tfjs kernel and per class of kernel, on stock tfjs-webgpu and on SE Zoo's
-// kernels. One step of each model is profiled with `tf.profile` after a warm-up step and a timed
-// one. On webgpu, tfjs times each program with timestamp queries where the device has the
-// 'timestamp-query' feature: GPU time, each program in its own compute pass (and submit), so
-// that a profiled step runs slower than a plain one while the per-kernel times stay the GPU's.
-// Without the feature tfjs reports 0 ms for every kernel (no CPU-side fallback on webgpu).
+// time goes, per tfjs kernel and per class of kernel, on stock tfjs-webgpu (with tfjs's momentum
+// optimizer) and on SE Zoo's kernels (with its fused one, `fusedMomentum`). One step of each
+// model is profiled with `tf.profile` after a warm-up step and a timed one. On webgpu, tfjs
+// times each program with timestamp queries where the device has the 'timestamp-query' feature:
+// GPU time, each program in its own compute pass (and submit), so that a profiled step runs
+// slower than a plain one while the per-kernel times stay the GPU's. Without the feature tfjs
+// reports 0 ms for every kernel (no CPU-side fallback on webgpu).
 //
 // `leafKernels` and `kernelTimeMs` are shared with other benchmarks (bench/fused.ts counts the
 // kernels of a step the same way).
-import { registerWebGPUKernels, unregisterWebGPUKernels } from '@se/backends';
-import { createModel, getModelInfo } from '@se/core';
+import { fusedMomentum, registerWebGPUKernels, unregisterWebGPUKernels } from '@se/backends';
+import { createModel, fusedOps, getModelInfo } from '@se/core';
 import '@se/resnet';
 import * as tf from '@tensorflow/tfjs';
 
 /** One entry of `tf.profile`'s kernel list. */
 export type ProfiledKernel = Awaited<ReturnType<typeof tf.profile>>['kernels'][number];
+
+/**
+ * The two sides of the GPU benchmark's comparisons: stock tfjs (tfjs-webgpu's kernels, autodiff of
+ * BatchNorm and SE) or SE Zoo (its webgpu kernels and @se/core's fused training ops).
+ */
+export function useSEZoo(on: boolean): void {
+  if (on) registerWebGPUKernels();
+  else unregisterWebGPUKernels();
+  fusedOps.batchNorm = on;
+  fusedOps.squeezeExcite = on;
+}
 
 /**
  * The kernels of a `tf.profile` that ran: the entries named after a kernel registered on the
@@ -281,8 +293,8 @@ function timing(): ProfileRow['timing'] {
 
 /**
  * Profiles one training step of `w` (SGD with momentum, as the `models` part trains) on stock
- * tfjs-webgpu, then on SE Zoo's kernels: each after a warm-up step and a timed plain step. Leaves
- * SE Zoo's kernels registered.
+ * tfjs-webgpu with `tf.train.momentum`, then on SE Zoo's kernels with `fusedMomentum`: each after
+ * a warm-up step and a timed plain step. Leaves SE Zoo's kernels registered.
  */
 export async function profileModel(w: ProfileWorkload): Promise<ProfileRow> {
   const row: ProfileRow = { ...w, timing: timing(), stock: null, ours: null };
@@ -290,10 +302,13 @@ export async function profileModel(w: ProfileWorkload): Promise<ProfileRow> {
   const x = tf.randomNormal([w.batch, w.size, w.size, 3]);
   const shapes: StepShapes = { batch: w.batch, classes: w.classes, se: getModelInfo(w.name).se };
   const y = tf.oneHot(tf.randomUniform([w.batch], 0, w.classes, 'int32') as tf.Tensor1D, w.classes);
-  const optimizer = tf.train.momentum(0.01, 0.9);
-  model.compile({ optimizer, loss: 'categoricalCrossentropy' });
+  // As the models part: stock tfjs with its momentum optimizer (4 kernels per weight), SE Zoo's
+  // kernels with its fused one (one SEZooSgdMomentum kernel per weight).
+  const stockOptimizer = tf.train.momentum(0.01, 0.9);
+  const oursOptimizer = fusedMomentum(0.01, 0.9);
   const step = () => model.trainOnBatch(x, y);
-  const run = async (): Promise<StepProfile> => {
+  const run = async (optimizer: tf.Optimizer): Promise<StepProfile> => {
+    model.compile({ optimizer, loss: 'categoricalCrossentropy' });
     await step(); // warm-up: shaders compile
     const t0 = performance.now();
     await step(); // trainOnBatch reads the loss back, so the GPU is done when it resolves
@@ -301,16 +316,17 @@ export async function profileModel(w: ProfileWorkload): Promise<ProfileRow> {
     return { wallMs, ...(await profileStep(step, optimizer, shapes)) };
   };
   try {
-    unregisterWebGPUKernels();
-    row.stock = await run();
-    registerWebGPUKernels();
-    row.ours = await run();
+    useSEZoo(false);
+    row.stock = await run(stockOptimizer);
+    useSEZoo(true);
+    row.ours = await run(oursOptimizer);
   } catch (e) {
     row.error = String(e).split('\n')[0];
   } finally {
-    registerWebGPUKernels();
+    useSEZoo(true);
     model.dispose();
-    optimizer.dispose();
+    stockOptimizer.dispose();
+    oursOptimizer.dispose();
     tf.dispose([x, y]);
   }
   const f = (p: StepProfile | null) =>
@@ -337,7 +353,7 @@ const TOP = 25;
 export function profileTables(rows: readonly ProfileRow[]): string[] {
   if (rows.length === 0) return [];
   const lines = [
-    `Where a training step's time goes (SGD with momentum; \`--parts profile\`): one step per model profiled with \`tf.profile\` after a warm-up step; kernel times: ${[...new Set(rows.map((r) => r.timing))].join(', ')} (tfjs-webgpu times each program on the device with timestamp queries, each in a pass of its own). *step*: wall time of a plain step; *kernels*: the sum of the kernels' times, and its ratio to the step (below 100%: the rest is the CPU's side of dispatch and waits; above: the profiled kernels, each run alone, lost the overlap of a plain step); *calls*: tfjs kernels, Identity and Reshape (no launch) included. Per class (by kernel name and operand shapes, see bench/profile.ts): ms, and share of the step.`,
+    `Where a training step's time goes (SGD with momentum: stock with tfjs's kernels and \`tf.train.momentum\`, SE Zoo with its kernels and \`fusedMomentum\`; \`--parts profile\`): one step per model profiled with \`tf.profile\` after a warm-up step; kernel times: ${[...new Set(rows.map((r) => r.timing))].join(', ')} (tfjs-webgpu times each program on the device with timestamp queries, each in a pass of its own). *step*: wall time of a plain step; *kernels*: the sum of the kernels' times, and its ratio to the step (below 100%: the rest is the CPU's side of dispatch and waits; above: the profiled kernels, each run alone, lost the overlap of a plain step); *calls*: tfjs kernels, Identity and Reshape (no launch) included. Per class (by kernel name and operand shapes, see bench/profile.ts): ms, and share of the step.`,
     '',
     `| model | kernels of | step ms | kernels ms | kernels ÷ step | calls | ${KERNEL_CLASSES.join(' | ')} |`,
     `| --- | --- | --: | --: | --: | --: | ${KERNEL_CLASSES.map(() => '--:').join(' | ')} |`,

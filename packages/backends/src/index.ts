@@ -15,6 +15,7 @@ export {
   setBackend,
 } from './backend.js';
 export { REPLACED_GRADIENTS, registerGradients, unregisterGradients } from './gradients.js';
+export { FusedMomentumOptimizer, fusedMomentum } from './momentum.js';
 export {
   createDataParallelTrainer,
   type DataParallelOptions,
