@@ -36,6 +36,11 @@ function baseKernel(kernelName: string): tf.KernelConfig {
   return originalKernel(stockKernels, kernelName, 'wasm');
 }
 
+/** The function of the wasm kernel SE Zoo's kernels build on (see {@link WasmOps.run}). */
+export function stockKernel(kernelName: string): tf.KernelFunc {
+  return baseKernel(kernelName).kernelFunc;
+}
+
 /** Number of elements of a shape. */
 export function sizeOf(shape: readonly number[]): number {
   let n = 1;

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { KernelSet } from '../kernel-set.js';
 import { BATCH_NORM_SUMS, batchNormGradSums } from './batch-norm.js';
+import { fusedBatchNorm, makeChannelBinary } from './channelwise.js';
 import { stockKernels } from './context.js';
 import { conv2dBackpropFilter, conv2dBackpropInput, makeConv } from './conv.js';
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from './depthwise.js';
@@ -109,6 +110,20 @@ const ENTRIES: Entry[] = [
     method: 'shares the data (a reference count) instead of copying it',
     kernelFunc: identity as tf.KernelFunc,
   },
+  {
+    kernelName: 'FusedBatchNorm',
+    change: 'replaced',
+    method:
+      'scale and shift from the [C] statistics, then x·scale + shift in one XNNPACK pass (a 1×1 depthwise convolution) instead of a square root per element; non-finite maps keep the stock kernel',
+    kernelFunc: fusedBatchNorm as tf.KernelFunc,
+  },
+  ...(['Multiply', 'Add', 'Sub'] as const).map((kernelName) => ({
+    kernelName,
+    change: 'replaced' as const,
+    method:
+      'a map and a per-channel ([C] or [N,1,1,C]) operand with at most 32 channels: the operand tiled, then the stock same-shape kernel',
+    kernelFunc: makeChannelBinary(kernelName) as tf.KernelFunc,
+  })),
   {
     kernelName: BATCH_NORM_SUMS,
     change: 'added',
