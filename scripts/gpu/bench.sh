@@ -36,8 +36,8 @@ fi
 bash scripts/gpu/pack.sh
 cat <<'TXT'
 
-.devcarry/ is ready. On the GPU machine (the device tool's `run`, carry [".devcarry"]), in three
-calls of at most 10 minutes each:
+.devcarry/ is ready. On the GPU machine (the device tool's `run`, carry [".devcarry"]), in
+calls of at most 10 minutes each, one per part:
   bash .devcarry/device.sh --parts kernels 2>&1
   bash .devcarry/device.sh --parts models 2>&1
   bash .devcarry/device.sh --parts grouped 2>&1   (grouped-convolution methods, issue 8)
