@@ -287,6 +287,28 @@ async function trainEpoch(
     augment: spec.augment,
     ...(spec.imageSize ? { imageSize: spec.imageSize } : {}),
   };
+  // The loss and hit count of a step are read back while the next step is queued: on a GPU a
+  // read waits for the work queued before it, so reading step k before queueing step k + 1 would
+  // leave the GPU idle while the CPU dispatches k + 1's kernels. Step k's update is applied before
+  // its loss is known; a non-finite loss still stops the run naming step k (its weights are
+  // discarded: checkpoints are written only after whole epochs).
+  let pending: { step: number; size: number; read: Promise<[number, number]> } | null = null;
+  const settle = async ({ step: at, size, read }: NonNullable<typeof pending>) => {
+    const [loss, hits] = await read;
+    if (!Number.isFinite(loss)) throw new NonFiniteLossError(spec, at, loss);
+    lossSum += loss * size;
+    correct += hits;
+    seen += size;
+    options.onStep?.({
+      epoch,
+      epochs: spec.epochs,
+      step: at - firstStep,
+      steps,
+      loss: lossSum / seen,
+      accuracy: correct / seen,
+      imagesPerSecond: seen / ((performance.now() - started) / 1000),
+    });
+  };
   for (const batch of batches(dataset.train, dataset, order)) {
     step++;
     let hits: tf.Tensor | undefined;
@@ -301,32 +323,22 @@ async function trainEpoch(
         step === options.corruptAtStep ? tf.mul(loss, Number.POSITIVE_INFINITY) : loss
       ) as tf.Scalar;
     }, variables);
-    const loss = (await value.data())[0] ?? Number.NaN;
-    correct += hits ? ((await hits.data())[0] ?? 0) : 0;
-    tf.dispose([value, hits as tf.Tensor]);
-    if (!Number.isFinite(loss)) {
-      tf.dispose(grads);
-      batch.x.dispose();
-      batch.y.dispose();
-      throw new NonFiniteLossError(spec, step, loss);
-    }
     optimizer.step(weights, grads);
     tf.dispose(grads);
-    lossSum += loss * batch.size;
-    seen += batch.size;
     batch.x.dispose();
     batch.y.dispose();
-    const seconds = (performance.now() - started) / 1000;
-    options.onStep?.({
-      epoch,
-      epochs: spec.epochs,
-      step: step - firstStep,
-      steps,
-      loss: lossSum / seen,
-      accuracy: correct / seen,
-      imagesPerSecond: seen / seconds,
+    // Both reads start now (behind this step's work) and are awaited after the next step is
+    // queued; the two scalars live until then (tfjs-webgpu must not free data it is reading).
+    const counted = hits as tf.Tensor;
+    const read = Promise.all([value.data(), counted.data()]).then(([l, h]) => {
+      tf.dispose([value, counted]);
+      return [l[0] ?? Number.NaN, h[0] ?? 0] as [number, number];
     });
+    const previous = pending;
+    pending = { step, size: batch.size, read };
+    if (previous) await settle(previous);
   }
+  if (pending) await settle(pending);
   const seconds = (performance.now() - started) / 1000;
   const test = await evaluate(model, dataset.test, dataset, 256, spec.imageSize);
   return {
