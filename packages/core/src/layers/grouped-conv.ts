@@ -155,7 +155,8 @@ tf.serialization.registerClass(GroupedConv2D, 'SEZoo');
  *   in one large, well-vectorised convolution;
  * - `'depthwise'`: a depthwise convolution with channel multiplier C_out / g, each input channel
  *   feeding all outputs of its group, then a sum over the group's input channels;
- * - `'gemm'`: im2col by kh·kw shifted slices, then one batched matrix product over the groups;
+ * - `'gemm'`: im2col by kh·kw shifted slices, then one batched matrix product over the groups
+ *   (on webgpu at a stride, `'split'` instead: tfjs-webgpu 4.22 cannot run its gradient there);
  * - `'kernel'`: one custom tfjs kernel, {@link GROUPED_CONV_KERNEL}, with its own gradient
  *   kernels, where the current backend registers them (@se/backends does on webgpu); elsewhere
  *   the backend's composite method (see {@link groupedConv2d}).
@@ -335,7 +336,13 @@ export function groupedConv2d(
     }
     chosen = compositeFallback(entry);
   }
-  switch (chosen === 'depthwise' && !depthwiseAllowed ? 'split' : chosen) {
+  // tfjs-webgpu 4.22 cannot run the gradient of 'gemm' at a stride: its Pad shader does not
+  // compile for the 6-D tensors of the strided slices' gradient, and Dawn returns garbage. Where
+  // 'split' can do the same convolution (no dilation), it does.
+  const strided = strides[0] > 1 || strides[1] > 1;
+  const gemmBroken =
+    chosen === 'gemm' && strided && tf.getBackend() === 'webgpu' && depthwiseAllowed;
+  switch ((chosen === 'depthwise' && !depthwiseAllowed) || gemmBroken ? 'split' : chosen) {
     case 'blockDiagonal':
       return blockDiagonalConv(x, kernel, groups, strides, padding, dilations);
     case 'depthwise':
