@@ -16,6 +16,7 @@ import { createModel, getModelInfo, listModels } from '@se/core';
 import '@se/resnet';
 import { createDataParallelTrainer, type ModelSource, setBackend } from '@se/backends';
 import * as tf from '@tensorflow/tfjs';
+import { argument } from './args.js';
 import { smallSeCnn } from './models.js';
 
 /** A backend configuration of one column. */
@@ -50,11 +51,6 @@ interface Cell {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-
-function argument(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-}
 
 function buildModel(name: string): tf.LayersModel {
   return name === 'small'

@@ -20,6 +20,7 @@ import { installNodeWebGPU, setBackend } from '@se/backends';
 import { BatchNorm, countMacs, countParams, createModel, fusedOps, SqueezeExcite } from '@se/core';
 import '@se/resnet';
 import * as tf from '@tensorflow/tfjs';
+import { argument } from './args.js';
 import { kernelTimeMs, leafKernels } from './profile.js';
 
 type Backend = 'wasm' | 'webgpu';
@@ -63,11 +64,6 @@ interface Cell {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-
-function argument(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-}
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);

@@ -30,6 +30,7 @@ import {
   unregisterWebGPUKernels,
 } from '@se/backends';
 import * as tf from '@tensorflow/tfjs';
+import { argument } from './args.js';
 import { GROUPED_SHAPES, GROUPS, groupedLayerInput } from './grouped-shapes.js';
 import {
   type ProfileRow,
@@ -39,10 +40,6 @@ import {
   useSEZoo,
 } from './profile.js';
 
-function argument(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 const smoke = process.argv.includes('--smoke');
 
 /** One convolution of the kernel table. */

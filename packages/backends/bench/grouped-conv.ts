@@ -23,6 +23,7 @@ import {
   groupedConvMethods,
 } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
+import { argument } from './args.js';
 import { GROUPED_SHAPES, GROUPS, groupedLayerInput } from './grouped-shapes.js';
 
 /** One measured cell. */
@@ -55,11 +56,6 @@ interface RunInfo {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-
-function argument(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-}
 
 /**
  * Runs `f` and waits for its results: on webgpu the work is only queued, so read one element of
