@@ -155,8 +155,7 @@ tf.serialization.registerClass(GroupedConv2D, 'SEZoo');
  *   in one large, well-vectorised convolution;
  * - `'depthwise'`: a depthwise convolution with channel multiplier C_out / g, each input channel
  *   feeding all outputs of its group, then a sum over the group's input channels;
- * - `'gemm'`: im2col by kh·kw shifted slices, then one batched matrix product over the groups
- *   (on webgpu at a stride, `'split'` instead: tfjs-webgpu 4.22 cannot run its gradient there);
+ * - `'gemm'`: im2col by kh·kw shifted slices, then one batched matrix product over the groups;
  * - `'kernel'`: one custom tfjs kernel, {@link GROUPED_CONV_KERNEL}, with its own gradient
  *   kernels, where the current backend registers them (@se/backends does on webgpu); elsewhere
  *   the backend's composite method (see {@link groupedConv2d}).
@@ -336,13 +335,7 @@ export function groupedConv2d(
     }
     chosen = compositeFallback(entry);
   }
-  // tfjs-webgpu 4.22 cannot run the gradient of 'gemm' at a stride: its Pad shader does not
-  // compile for the 6-D tensors of the strided slices' gradient, and Dawn returns garbage. Where
-  // 'split' can do the same convolution (no dilation), it does.
-  const strided = strides[0] > 1 || strides[1] > 1;
-  const gemmBroken =
-    chosen === 'gemm' && strided && tf.getBackend() === 'webgpu' && depthwiseAllowed;
-  switch ((chosen === 'depthwise' && !depthwiseAllowed) || gemmBroken ? 'split' : chosen) {
+  switch (chosen === 'depthwise' && !depthwiseAllowed ? 'split' : chosen) {
     case 'blockDiagonal':
       return blockDiagonalConv(x, kernel, groups, strides, padding, dilations);
     case 'depthwise':
@@ -515,10 +508,12 @@ function groupedGemmConv(
         [n, outH * sh, outW * sw, channels],
       );
       if (sh > 1 || sw > 1) {
+        // Rows of phase 0 of each sh and the first C of each sw·C columns, in one 4-D slice
+        // (a 6-D one's gradient is a 6-D pad, which tfjs-webgpu 4.22 cannot run).
         tap = tf.slice(
-          tf.reshape(tap, [n, outH, sh, outW, sw, channels]),
-          [0, 0, 0, 0, 0, 0],
-          [n, outH, 1, outW, 1, channels],
+          tf.reshape(tap, [n * outH, sh, outW, sw * channels]),
+          [0, 0, 0, 0],
+          [n * outH, 1, outW, channels],
         );
       }
       taps.push(tf.reshape(tap, [n * outH * outW, 1, groups, groupIn]));
