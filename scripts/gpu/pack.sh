@@ -12,19 +12,11 @@ cd "$root"
 smoke=()
 out=$root/.devcarry
 if [ "${1:-}" = "--smoke" ]; then smoke=(--smoke); out=$root/.devcarry-smoke; fi
-exclude=$(git rev-parse --git-path info/exclude)
-mkdir -p "$(dirname "$exclude")"
-for d in /.devcarry/ /.devcarry-smoke/; do
-  grep -qx "$d" "$exclude" 2>/dev/null || echo "$d" >> "$exclude"
-done
+source scripts/gpu/runtime.sh
 mkdir -p "$out"
-# 1. The app, bundled with its workspace packages; require() is given for dawn.node, which the
-#    `webgpu` package loads from dist/linux-x64/ next to the bundle.
-esbuild=$root/packages/backends/node_modules/.bin/esbuild
-"$esbuild" packages/backends/bench/gpu.ts --bundle --platform=node --format=esm --target=node20 \
-  --outfile="$out/app.mjs" --log-level=warning \
-  --banner:js="import { createRequire as __seCreateRequire } from 'module'; const require = __seCreateRequire(import.meta.url);"
-dawn=$(find -L "$root/packages/backends/node_modules/webgpu/dist/linux-x64" -name dawn.node | head -n1)
+# 1. The app, bundled with its workspace packages (scripts/gpu/runtime.sh).
+bundle_node_app packages/backends/bench/gpu.ts "$out/app.mjs"
+dawn=$(find_dawn "$root/packages/backends")
 [ -n "$dawn" ] || { echo "pack.sh: no dawn.node; run pnpm install (the webgpu devDependency)" >&2; exit 2; }
 cp packages/backends/bench/gpu_reference.py "$out/"
 # 2. The workloads, for both sides (the conv shapes are read off the model), written by the app
@@ -42,7 +34,6 @@ if [ ${#smoke[@]} -gt 0 ]; then
   exit 0
 fi
 # 3. For the GPU machine: Node, Dawn and the Vulkan loader (scripts/gpu/runtime.sh).
-source scripts/gpu/runtime.sh
 pack_runtime "$out" "$dawn"
 cp scripts/gpu/device.sh "$out/"
 du -sh "$out"

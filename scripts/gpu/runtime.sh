@@ -1,6 +1,6 @@
-# Sourced by scripts/gpu/pack.sh and scripts/gpu/zoo.sh. The GPU machine has CUDA and Python but
-# no Node.js, no npm registry and no Vulkan loader (only the NVIDIA driver): a bundled app needs
-# this machine's `node` and Dawn's `dawn.node` (xz-compressed) and the loader's .deb beside it.
+# Sourced by scripts/gpu/pack.sh and scripts/gpu/zoo.sh (which set $root, the repository). The
+# GPU machine has CUDA and Python but no Node.js, no npm registry and no Vulkan loader (only the
+# NVIDIA driver): a bundled app needs this machine's `node` and Dawn's `dawn.node` (xz-compressed) and the loader's .deb beside it.
 #   pack_runtime OUT DAWN     fills OUT with node.xz, dawn.node.xz, debs/ and boot.sh
 pack_runtime() {
   local out=$1 dawn=$2
@@ -18,6 +18,15 @@ pack_runtime() {
     rm -rf "$lists"
   fi
   cp scripts/gpu/boot.sh "$out/"
+}
+
+# bundle_node_app ENTRY OUTFILE: ENTRY (TypeScript) and everything it imports as one ESM file for
+# Node; require() is given for dawn.node, which the bundled `webgpu` package loads from the
+# dist/linux-x64/ beside the bundle.
+bundle_node_app() {
+  "$root/packages/backends/node_modules/.bin/esbuild" "$1" --bundle --platform=node --format=esm \
+    --target=node20 --outfile="$2" --log-level=warning \
+    --banner:js="import { createRequire as __seCreateRequire } from 'module'; const require = __seCreateRequire(import.meta.url);"
 }
 
 # The path of Dawn's addon in the `webgpu` package installed under PACKAGE_DIR's node_modules.

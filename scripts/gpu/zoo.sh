@@ -52,18 +52,11 @@ if [ "${1:-}" = "--smoke" ]; then smoke=true; shift; fi
 [ -n "${SE_ZOO_SKIP_BUILD:-}" ] || TURBO_TELEMETRY_DISABLED=1 pnpm exec turbo run build --filter=@se/bench... --output-logs=errors-only
 out=$root/.devcarry-zoo
 $smoke && out=$root/.devcarry-zoo-smoke
-exclude=$(git rev-parse --git-path info/exclude)
-mkdir -p "$(dirname "$exclude")"
-for d in /.devcarry-zoo/ /.devcarry-zoo-smoke/ /.devcarry-data/; do
-  grep -qx "$d" "$exclude" 2>/dev/null || echo "$d" >>"$exclude"
-done
 mkdir -p "$out/bin"
-# The CLI, bundled with SE Zoo's packages, tfjs and the `webgpu` package's loader; require() is
-# given for dawn.node, which that loader finds in bin/dist/linux-x64/. The CLI reads its version
-# from ../package.json, relative to the bundle.
-apps/bench/node_modules/.bin/esbuild apps/bench/gpu/entry.ts --bundle --platform=node \
-  --format=esm --target=node20 --outfile="$out/bin/app.mjs" --log-level=warning \
-  --banner:js="import { createRequire as __seCreateRequire } from 'module'; const require = __seCreateRequire(import.meta.url);"
+# The CLI, bundled with SE Zoo's packages, tfjs and the `webgpu` package's loader (which finds
+# dawn.node in bin/dist/linux-x64/). The CLI reads its version from ../package.json, relative to
+# the bundle.
+bundle_node_app apps/bench/gpu/entry.ts "$out/bin/app.mjs"
 cp apps/bench/package.json "$out/package.json"
 cp scripts/gpu/zoo-device.sh "$out/"
 dawn=$(find_dawn "$root/packages/backends")
