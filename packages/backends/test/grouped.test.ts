@@ -204,6 +204,25 @@ describe.skipIf(skipped != null)('grouped convolution kernels on webgpu (Dawn)',
     });
   });
 
+  it('name a group count that does not fit, and a dtype other than float32', () => {
+    const run = (x: tf.Tensor, filter: tf.Tensor, groups: number) =>
+      tf
+        .engine()
+        .runKernel(
+          GROUPED_CONV_KERNEL,
+          { x, filter },
+          { groups, strides: [1, 1], pad: 'valid', dilations: [1, 1] },
+        );
+    const x = tf.zeros([1, 4, 4, 8]);
+    const filter = tf.zeros([3, 3, 4, 8]);
+    expect(() => run(x, filter, 3)).toThrow(
+      'SE Zoo SEZooGroupedConv2D: groups 3 does not fit input channels 8 and filter 3×3×4×8 ([kh, kw, C_in / groups, C_out])',
+    );
+    const xi = tf.zeros([1, 4, 4, 8], 'int32');
+    expect(() => run(xi, filter, 2)).toThrow('SE Zoo SEZooGroupedConv2D: float32 only, got int32');
+    tf.dispose([x, filter, xi]);
+  });
+
   it("unregistering removes them ('kernel' falls back), registering restores them", async () => {
     const c = CASES[1] as Case;
     const [refY] = reference.get(label(c)) as Float32Array[];

@@ -179,6 +179,16 @@ describe('FusedMomentumOptimizer on cpu', () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(() => fusedMomentum(Number.NaN, 0.9)).toThrow(/learningRate must be a finite number/);
   });
+
+  it('names a gradient that belongs to no variable', () => {
+    const optimizer = fusedMomentum(0.1, 0.9);
+    const grad = tf.ones([2]);
+    expect(() => optimizer.applyGradients({ 'no/such/weight': grad })).toThrow(
+      "FusedMomentumOptimizer: no variable named 'no/such/weight'",
+    );
+    tf.dispose(grad);
+    optimizer.dispose();
+  });
 });
 
 describe.skipIf(skipped != null)('FusedMomentumOptimizer on webgpu (Dawn)', () => {
