@@ -5,17 +5,18 @@ import { join } from 'node:path';
 import { setBackend } from '@se/backends';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ablateCommand } from '../src/commands/ablate.js';
+import { excitationsCommand } from '../src/commands/excitations.js';
+import { batches } from '../src/data/batches.js';
+import { syntheticDataset } from '../src/data/synthetic.js';
 import {
   type AblationSummary,
-  ablateCommand,
   ablationRuns,
   countVariants,
   resolveAblationPlan,
   type VariantCount,
-} from '../src/ablate/ablate.js';
-import { excitationsCommand } from '../src/ablate/excitations.js';
-import { formatStudyList, getStudy, STUDY_NAMES } from '../src/ablate/studies.js';
-import { batches, syntheticDataset } from '../src/data/batches.js';
+} from '../src/experiment/ablation.js';
+import { formatStudyList, getStudy, STUDY_NAMES } from '../src/experiment/studies.js';
 
 // CIFAR ResNet-20 at 32×32×3 with 10 classes (He et al.; torchvision-style count, no BN stats).
 const RESNET20 = 269_722;
@@ -119,7 +120,7 @@ describe('each study builds the models of its table', () => {
     expect(plain(24) - 256).toBe(2.25 * (plain() - 256));
   });
 
-  it('lists the studies and names them in the error for an unknown one', () => {
+  it('lists the studies and names them in the error for an unknown one', async () => {
     expect(STUDY_NAMES).toEqual([
       'reduction',
       'squeeze',
@@ -132,7 +133,7 @@ describe('each study builds the models of its table', () => {
     expect(() => getStudy('ratio')).toThrow(
       "unknown study 'ratio'; choose one of reduction, squeeze, excitation, stages, integration, 3x3",
     );
-    expect(() => resolveAblationPlan({ study: 'squeeze', seeds: 0 })).toThrow(
+    await expect(ablateCommand({ study: 'squeeze', seeds: 0 })).rejects.toThrow(
       '--seeds must be a positive integer, got 0',
     );
     const plan = resolveAblationPlan({ study: '3x3', seeds: 2 });
@@ -181,8 +182,11 @@ describe('se-zoo ablate, end to end on a tiny synthetic dataset', () => {
     expect(lines[1]).toBe(
       'Dataset synthetic: 32 training and 32 test images of 16×16×1 (synthetic (seed 1))',
     );
+    expect(lines[2]).toMatch(
+      /; recipe he2016-cifar \(batch 16\): SGD momentum 0\.9, learning rate 0\.1 /,
+    );
     expect(lines[3]).toMatch(
-      /^Estimated time: \d+\.\d min \(standard \d+ img\/s, 3x3 \d+ img\/s\)/,
+      /^Estimated time: \d+(s|m\d\ds) \(standard \d+ img\/s, 3x3 \d+ img\/s\)/,
     );
     expect(summary.runs.map((r) => r.id)).toEqual([
       'seresnet20-standard-seed1',
@@ -222,7 +226,7 @@ describe('se-zoo ablate, end to end on a tiny synthetic dataset', () => {
       summary.runs.map((r) => r.finishedAt),
     );
     await expect(ablateCommand({ ...options, epochs: 2, log: () => {} })).rejects.toThrow(
-      /holds a different plan/,
+      /holds results of a different plan \(saved → asked\):\n {2}plan\.epochs: 1 → 2\n/,
     );
 
     // An ablation run re-opens with its variant's SE options: SE_3×3 blocks, same names.

@@ -1,13 +1,7 @@
-import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import {
-  CliError,
-  mainJob,
-  modelsCommand,
-  overheadPercent,
-  parseInputShape,
-  summaryCommand,
-} from '../src/commands.js';
+import { modelsCommand, overheadPercent } from '../src/commands/models.js';
+import { parseInputShape, summaryCommand } from '../src/commands/summary.js';
+import { CliError } from '../src/errors.js';
 
 // ResNet-18 at 224×224×3, worked out by hand (convolutions and the classifier; no BN, no pooling):
 //   conv1 7×7, 3 → 64 at 112×112:                          118,013,952
@@ -112,18 +106,9 @@ describe('parseInputShape', () => {
   });
 });
 
-describe('the main job', () => {
-  it('compares seresnet50 with resnet50 on the cpu backend', () => {
-    const result = mainJob();
-    expect(result.backend).toBe(tf.getBackend());
-    expect(result.plain.params).toBe(25_557_032); // torchvision and timm
-    expect(result.se.params).toBe(28_088_024); // timm
-    expect(result.overhead.params).toBeCloseTo(9.9, 1);
-    expect(result.overhead.macs).toBeGreaterThan(0);
-    expect(result.overhead.macs).toBeLessThan(1);
-    expect(result.text).toContain(`backend: ${tf.getBackend()}`);
-    expect(result.text).toContain('25,557,032');
-    expect(result.text).toContain('28,088,024');
-    expect(result.text).toContain('seresnet18 (@se/resnet) at 32×32×3');
+describe('SE-ResNet-50 against ResNet-50', () => {
+  it('counts both as timm does', () => {
+    expect(summaryCommand('resnet50').count.params).toBe(25_557_032); // torchvision and timm
+    expect(summaryCommand('seresnet50').count.params).toBe(28_088_024); // timm
   });
 });

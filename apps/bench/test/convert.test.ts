@@ -5,7 +5,8 @@ import { setBackend } from '@se/backends';
 import { createModel, exportPyTorchWeights } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convertCommand, evalCommand, trainCommand } from '../src/bench/commands.js';
+import { convertCommand } from '../src/commands/convert.js';
+import { evalCommand, trainCommand } from '../src/commands/train.js';
 
 let dir = '';
 beforeAll(async () => {

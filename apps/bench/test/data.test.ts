@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batches, seededRandom, shuffledIndices, syntheticDataset } from '../src/data/batches.js';
+import { batches } from '../src/data/batches.js';
 import { loadCifar } from '../src/data/cifar.js';
 import { DEBIAN_FASHION_MNIST, loadIdxDataset, parseIdx } from '../src/data/idx.js';
+import { seededRandom, shuffledIndices } from '../src/data/random.js';
+import { syntheticDataset } from '../src/data/synthetic.js';
 
 /** An IDX file of unsigned bytes: magic 0x0000080N, N big-endian dimensions, then the data. */
 function idx(shape: number[], data: number[]): Uint8Array {

@@ -5,19 +5,21 @@ import { setBackend } from '@se/backends';
 import { SqueezeExcite } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { excitationsCommand } from '../src/commands/excitations.js';
+import { evalCommand, trainCommand } from '../src/commands/train.js';
+import { batches } from '../src/data/batches.js';
+import type { Dataset } from '../src/data/dataset.js';
+import { syntheticDataset } from '../src/data/synthetic.js';
 import {
   type ExcitationReport,
   excitationStatistics,
-  excitationsCommand,
   parseClasses,
   seBlocks,
   selectBlocks,
   stageOf,
   withoutLastStageSE,
-} from '../src/ablate/excitations.js';
-import { evalCommand, openRun, trainCommand } from '../src/bench/commands.js';
-import { batches, syntheticDataset } from '../src/data/batches.js';
-import type { Dataset } from '../src/data/dataset.js';
+} from '../src/experiment/excitations.js';
+import { openRun } from '../src/train/open.js';
 import { evaluate } from '../src/train/trainer.js';
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));

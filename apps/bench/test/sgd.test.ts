@@ -3,7 +3,7 @@
 // and no tensor left behind.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { SgdMomentum } from '../src/train/sgd.js';
+import { SgdMomentum } from '../src/train/optimizers.js';
 
 /** A built dense layer 2 → 2: kernel [2, 2] (rank 2, decays) and bias [2] (rank 1, does not). */
 function denseLayer(): tf.layers.Layer {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { installNodeWebGPU, setBackend, webgpuAdapterAvailable } from '@se/backends';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { benchCommand } from '../src/bench/commands.js';
+import { benchCommand } from '../src/commands/bench.js';
 
 const adapter = (await installNodeWebGPU()) && (await webgpuAdapterAvailable());
 if (!adapter) console.warn('webgpu.test.ts: SKIPPED, no WebGPU adapter (Dawn + a Vulkan driver)');

@@ -1,30 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { channelStatistics, DataError, type Dataset, type ImageSet } from './dataset.js';
-
-/** A small, fast, seedable PRNG (mulberry32): same seed, same sequence, on every platform. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A seeded Fisher–Yates permutation of `0 … count − 1`. */
-export function shuffledIndices(count: number, seed: number): Uint32Array {
-  const random = seededRandom(seed);
-  const order = Uint32Array.from({ length: count }, (_, i) => i);
-  for (let i = count - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    const t = order[i] ?? 0;
-    order[i] = order[j] ?? 0;
-    order[j] = t;
-  }
-  return order;
-}
+import type { Dataset, ImageSet } from './dataset.js';
+import { seededRandom, shuffledIndices } from './random.js';
 
 /** Standard augmentation of small-image protocols. */
 export interface Augmentation {
@@ -119,62 +95,4 @@ export function* batches(
       yield { x: resized, y, size };
     }
   }
-}
-
-/** Options of {@link syntheticDataset}. */
-export interface SyntheticOptions {
-  classes?: number;
-  trainCount?: number;
-  testCount?: number;
-  size?: number;
-  channels?: number;
-  seed?: number;
-}
-
-/**
- * A tiny learnable dataset for tests and smoke runs: each class is a bright square at its own
- * place on a noisy background.
- */
-export function syntheticDataset(options: SyntheticOptions = {}): Dataset {
-  const {
-    classes = 4,
-    trainCount = 256,
-    testCount = 64,
-    size = 16,
-    channels = 1,
-    seed = 1,
-  } = options;
-  if (classes > 16) throw new DataError('synthetic', `at most 16 classes, got ${classes}`);
-  const random = seededRandom(seed);
-  const make = (count: number): ImageSet => {
-    const images = new Uint8Array(count * size * size * channels);
-    const labels = new Uint8Array(count);
-    const cell = Math.floor(size / 4);
-    for (let n = 0; n < count; n++) {
-      const label = n % classes;
-      labels[n] = label;
-      const top = Math.floor(label / 4) * cell;
-      const left = (label % 4) * cell;
-      for (let row = 0; row < size; row++) {
-        for (let col = 0; col < size; col++) {
-          const lit = row >= top && row < top + cell && col >= left && col < left + cell;
-          for (let c = 0; c < channels; c++) {
-            images[((n * size + row) * size + col) * channels + c] =
-              Math.floor(random() * 60) + (lit ? 160 : 0);
-          }
-        }
-      }
-    }
-    return { images, labels, count, height: size, width: size, channels };
-  };
-  const train = make(trainCount);
-  return {
-    name: 'synthetic',
-    classes,
-    classNames: Array.from({ length: classes }, (_, i) => `class ${i}`),
-    train,
-    test: make(testCount),
-    ...channelStatistics(train),
-    source: `synthetic (seed ${seed})`,
-  };
 }

@@ -103,6 +103,9 @@ async function readSplit(
     );
   }
   const [count = 0, height = 0, width = 0] = images.shape;
+  if (count === 0) throw new DataError(imageFile.file, 'holds no images (its header says 0)');
+  if (height === 0 || width === 0)
+    throw new DataError(imageFile.file, `holds images of ${height}×${width} pixels`);
   if (labels.shape[0] !== count) {
     throw new DataError(
       labelFile.file,

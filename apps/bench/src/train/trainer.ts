@@ -1,87 +1,51 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeBackend } from '@se/backends';
-import { countMacs, countParams, createModel, type SEConfig } from '@se/core';
+import { countMacs, countParams, createModel } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
-import { type Augmentation, batchCount, batches, seededRandom } from '../data/batches.js';
-import type { Dataset, ImageSet } from '../data/dataset.js';
-import { loadCheckpoint, saveCheckpoint, writeFileAtomic } from './checkpoint.js';
-import { SgdMomentum } from './sgd.js';
+import { listDifferences } from '../compare.js';
+import { type Batch, batchCount, batches } from '../data/batches.js';
+import { DataError, type Dataset, type ImageSet } from '../data/dataset.js';
+import { withSeededRandom } from '../data/random.js';
+import { DamagedFileError, readJsonFile, removeStaleTemporaries, writeJsonFile } from '../files.js';
+import {
+  applyCheckpoint,
+  type CheckpointState,
+  previousCheckpointPath,
+  readCheckpoint,
+  saveCheckpoint,
+} from './checkpoint.js';
+import { createOptimizer, type TrainingOptimizer } from './optimizers.js';
+import { learningRateAt } from './recipe.js';
+import {
+  dataIdentity,
+  type EpochMetrics,
+  NonFiniteLossError,
+  type RunIdentity,
+  type RunResult,
+  type RunSpec,
+  runId,
+} from './run.js';
 
-/** The training protocol of a run. */
-export interface Hyperparameters {
-  epochs: number;
-  batchSize: number;
-  /** Peak learning rate of the cosine schedule. */
-  learningRate: number;
-  momentum: number;
-  weightDecay: number;
-  augment: Augmentation;
-}
+/** The files of a run directory. */
+export const RUN_FILES = {
+  identity: 'run.json',
+  checkpoint: 'checkpoint.safetensors',
+  metrics: 'metrics.jsonl',
+  final: 'final.json',
+} as const;
 
-/** Everything that defines one training run; equal specs give equal results. */
-export interface RunSpec extends Hyperparameters {
-  /** Registered model name, e.g. `seresnet20`. */
-  model: string;
-  /** SE on (the model's default SE or these options) or off (the plain twin). */
-  se: boolean | SEConfig;
-  seed: number;
-  /**
-   * Name of the configuration among several of one model (an ablation's row, e.g. `r8`); it
-   * replaces `se`/`plain` in the run's id so that each configuration gets its own directory.
-   */
-  variant?: string;
-  /**
-   * Train and test at this square input size: every batch is resized (bilinear) on the device,
-   * e.g. to run ImageNet-sized networks on small-image datasets. Default: the dataset's size.
-   */
-  imageSize?: number;
-}
-
-/** Metrics of one finished epoch, one line of metrics.jsonl. */
-export interface EpochMetrics {
-  epoch: number;
-  learningRate: number;
-  trainLoss: number;
-  trainAccuracy: number;
-  testLoss: number;
-  testAccuracy: number;
-  /** Training throughput over the epoch (forward, backward and update). */
-  imagesPerSecond: number;
-  seconds: number;
-}
-
-/** final.json of a finished run. */
-export interface RunResult {
-  id: string;
-  spec: RunSpec;
-  dataset: string;
-  params: number;
-  macs: number;
-  inputShape: number[];
-  backend: string;
-  /** The device the backend ran on, in words. */
-  device: string;
-  dtype: 'float32';
-  history: EpochMetrics[];
-  testAccuracy: number;
-  testLoss: number;
-  /** Median training throughput over the epochs. */
-  imagesPerSecond: number;
-  finishedAt: string;
-}
-
-/** A run stopped because its loss became NaN or infinite. */
-export class NonFiniteLossError extends Error {
-  override name = 'NonFiniteLossError';
+/** A directory that holds another run than the one asked for. */
+export class RunMismatchError extends Error {
+  override name = 'RunMismatchError';
   constructor(
-    readonly spec: RunSpec,
-    readonly step: number,
-    loss: number,
+    readonly dir: string,
+    readonly differences: string[],
   ) {
     super(
-      `loss became ${loss} in ${runId(spec)} (model ${spec.model}, seed ${spec.seed}) at step ${step}`,
+      `${dir} holds a different run (saved → asked):\n  ${differences.join('\n  ')}\n` +
+        'Use another --out directory, or --overwrite to delete that run and start again.',
     );
   }
 }
@@ -90,69 +54,95 @@ export class NonFiniteLossError extends Error {
 export interface StepProgress {
   epoch: number;
   epochs: number;
+  /** Steps done in this epoch. */
   step: number;
   steps: number;
   loss: number;
   accuracy: number;
   imagesPerSecond: number;
+  /** Seconds since the epoch started. */
+  seconds: number;
 }
 
 /** Options of {@link trainRun}. */
 export interface TrainOptions {
-  /** Continue from the run's checkpoint if it has one (default true). */
-  resume?: boolean;
+  /** Delete whatever run the directory holds and start again. */
+  overwrite?: boolean;
   onStep?: (progress: StepProgress) => void;
+  /** After each epoch, once its checkpoint is written. */
   onEpoch?: (metrics: EpochMetrics) => void;
-  /** Stop after this many epochs of this call (to simulate a kill in tests). */
-  stopAfterEpochs?: number;
-  /** Scale the loss by this factor at this global step (to provoke a NaN in tests). */
-  corruptAtStep?: number;
-}
-
-/** A run's directory name: `seresnet20-se-seed1`, or `seresnet20-r8-seed1` for a variant. */
-export function runId(spec: Pick<RunSpec, 'model' | 'se' | 'seed' | 'variant'>): string {
-  return `${spec.model}-${spec.variant ?? (spec.se === false ? 'plain' : 'se')}-seed${spec.seed}`;
-}
-
-/** Cosine decay from the peak rate to zero over the run, evaluated per epoch. */
-export function learningRateAt(spec: RunSpec, epoch: number): number {
-  return (spec.learningRate * (1 + Math.cos((Math.PI * epoch) / spec.epochs))) / 2;
-}
-
-/**
- * Runs `fn` with `Math.random` replaced by a seeded generator: tfjs's initializers and dropout
- * draw their seeds from it, so a seeded run builds and trains the same way every time.
- */
-async function withSeededRandom<T>(seed: number, fn: () => Promise<T> | T): Promise<T> {
-  const original = Math.random;
-  Math.random = seededRandom(seed);
-  try {
-    return await fn();
-  } finally {
-    Math.random = original;
-  }
+  /** Something the user should know that is not an error (a damaged checkpoint redone, …). */
+  onNotice?: (message: string) => void;
 }
 
 /** The `[height, width, channels]` a run's model takes: the dataset's, or `imageSize` square. */
 export function runInputShape(
   spec: Pick<RunSpec, 'imageSize'>,
-  dataset: Dataset,
+  dataset: Pick<Dataset, 'train'>,
 ): [number, number, number] {
   const { height, width, channels } = dataset.train;
   return spec.imageSize ? [spec.imageSize, spec.imageSize, channels] : [height, width, channels];
 }
 
-/** Builds a run's model (random initialisation, logits out) for `dataset`. */
+/**
+ * Builds a run's model (random initialisation, logits out) for `dataset`; a model that cannot
+ * take the dataset's images says so, naming both.
+ */
 export function buildRunModel(
   spec: Pick<RunSpec, 'model' | 'se' | 'imageSize'>,
-  dataset: Dataset,
+  dataset: Pick<Dataset, 'name' | 'classes' | 'train'>,
 ): tf.LayersModel {
-  return createModel(spec.model, {
-    inputShape: runInputShape(spec, dataset),
-    classes: dataset.classes,
-    classifierActivation: 'linear',
-    se: spec.se,
-  });
+  const inputShape = runInputShape(spec, dataset);
+  try {
+    return createModel(spec.model, {
+      inputShape,
+      classes: dataset.classes,
+      classifierActivation: 'linear',
+      se: spec.se,
+    });
+  } catch (error) {
+    throw new Error(
+      `${spec.model} cannot take the ${inputShape.join('×')} images of ${dataset.name}${spec.imageSize ? ' (--image-size)' : ''}: ${(error as Error).message}`,
+    );
+  }
+}
+
+/** Checks that a dataset has images to train and test on. */
+export function checkTrainable(dataset: Dataset): void {
+  for (const [split, set] of [
+    ['training', dataset.train],
+    ['test', dataset.test],
+  ] as const) {
+    if (set.count === 0) throw new DataError(dataset.source, `holds no ${split} images`);
+  }
+}
+
+/**
+ * One training step of `model` (forward, backward, update) as the trainer runs it: returns the
+ * batch's mean loss and its number of correct predictions, not yet read back.
+ */
+export function createTrainingStep(
+  model: tf.LayersModel,
+  optimizer: TrainingOptimizer,
+): (batch: Pick<Batch, 'x' | 'y'>) => { loss: tf.Scalar; hits: tf.Scalar } {
+  const weights = model.trainableWeights;
+  const variables = weights.map((w) => w.read() as tf.Variable);
+  return (batch) => {
+    let hits: tf.Scalar | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = model.apply(batch.x, { training: true }) as tf.Tensor2D;
+      // Train accuracy from the same logits; not connected to the loss, so never differentiated.
+      hits = tf.keep(
+        tf.sum<tf.Scalar>(
+          tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(batch.y, 1)), 'float32'),
+        ),
+      );
+      return tf.losses.softmaxCrossEntropy(batch.y, logits) as tf.Scalar;
+    }, variables);
+    optimizer.step(weights, grads);
+    tf.dispose(grads);
+    return { loss: value as tf.Scalar, hits: hits as tf.Scalar };
+  };
 }
 
 /**
@@ -162,10 +152,10 @@ export function buildRunModel(
 export async function evaluate(
   model: tf.LayersModel,
   set: ImageSet,
-  dataset: Dataset,
+  dataset: Pick<Dataset, 'classes' | 'mean' | 'std'>,
   batchSize = 256,
   imageSize?: number,
-) {
+): Promise<{ loss: number; accuracy: number }> {
   let loss = 0;
   let correct = 0;
   for (const batch of batches(set, dataset, { batchSize, ...(imageSize ? { imageSize } : {}) })) {
@@ -192,10 +182,71 @@ export async function evaluate(
   return { loss: loss / set.count, accuracy: correct / set.count };
 }
 
+const RERUN = 'rerun the same command to redo it (finished epochs are kept)';
+
 /**
- * Trains one run into `dir`: metrics.jsonl (one line per epoch), checkpoint.safetensors after
- * every epoch (atomic), final.json at the end. With `resume`, a run with a checkpoint continues
- * where it stopped and a finished run returns its final.json untouched.
+ * Claims `dir` for the run `identity`: writes run.json the first time and refuses a directory
+ * that holds another run, listing the differences.
+ */
+async function claimRunDirectory(dir: string, identity: RunIdentity): Promise<void> {
+  const path = join(dir, RUN_FILES.identity);
+  if (existsSync(path)) {
+    const saved = await readJsonFile<RunIdentity>(
+      path,
+      'it records which run this directory holds: use --overwrite to start the run again there, or another --out',
+    );
+    const differences = listDifferences(saved, identity);
+    if (differences.length > 0) throw new RunMismatchError(dir, differences);
+    return;
+  }
+  const leftovers = [RUN_FILES.checkpoint, RUN_FILES.final].filter((f) => existsSync(join(dir, f)));
+  if (leftovers.length > 0) {
+    throw new RunMismatchError(dir, [
+      `${leftovers.join(' and ')} without ${RUN_FILES.identity}: a run of an older se-zoo, or not a run directory`,
+    ]);
+  }
+  await writeJsonFile(path, identity);
+}
+
+/** Deletes what a run directory holds (only the files a run writes). */
+export async function clearRunDirectory(dir: string): Promise<void> {
+  const checkpoint = join(dir, RUN_FILES.checkpoint);
+  for (const file of [
+    ...Object.values(RUN_FILES).map((f) => join(dir, f)),
+    previousCheckpointPath(checkpoint),
+  ]) {
+    await rm(file, { force: true });
+  }
+}
+
+/**
+ * The checkpoint to resume from: the latest, else (damaged or missing) the one before it; null
+ * to start from scratch. What was damaged is reported through `notice`.
+ */
+async function resumePoint(
+  dir: string,
+  notice: (message: string) => void,
+): Promise<Awaited<ReturnType<typeof readCheckpoint<EpochMetrics>>> | null> {
+  const latest = join(dir, RUN_FILES.checkpoint);
+  const candidates = [latest, previousCheckpointPath(latest)].filter((p) => existsSync(p));
+  for (const path of candidates) {
+    try {
+      return await readCheckpoint<EpochMetrics>(path, RERUN);
+    } catch (error) {
+      if (!(error instanceof DamagedFileError)) throw error;
+      notice(`${error.message.split(';')[0]}: resuming from the checkpoint before it`);
+    }
+  }
+  if (candidates.length > 0) notice(`${dir}: no intact checkpoint left, starting the run again`);
+  return null;
+}
+
+/**
+ * Trains one run into `dir`: run.json (what the directory holds), metrics.jsonl (one line per
+ * epoch), checkpoint.safetensors after every epoch (atomic, checksummed, the one before kept),
+ * final.json at the end. A rerun continues where the last one stopped, from the last intact
+ * checkpoint, and a finished run returns its final.json untouched; a directory that holds another
+ * run is refused (see {@link RunMismatchError}).
  */
 export async function trainRun(
   spec: RunSpec,
@@ -203,45 +254,53 @@ export async function trainRun(
   dir: string,
   options: TrainOptions = {},
 ): Promise<RunResult> {
+  checkTrainable(dataset);
+  const notice = options.onNotice ?? (() => {});
+  if (options.overwrite) await clearRunDirectory(dir);
   await mkdir(dir, { recursive: true });
-  const finalPath = join(dir, 'final.json');
-  const checkpointPath = join(dir, 'checkpoint.safetensors');
-  if ((options.resume ?? true) && existsSync(finalPath)) {
-    return JSON.parse(await readFile(finalPath, 'utf8')) as RunResult;
+  await removeStaleTemporaries(dir);
+  const identity: RunIdentity = { spec, data: dataIdentity(dataset), dtype: 'float32' };
+  await claimRunDirectory(dir, identity);
+  const finalPath = join(dir, RUN_FILES.final);
+  const resumeFrom = await resumePoint(dir, notice);
+  if (existsSync(finalPath) && resumeFrom?.state.epoch === spec.epochs) {
+    try {
+      return await readJsonFile<RunResult>(finalPath, RERUN);
+    } catch (error) {
+      if (!(error instanceof DamagedFileError)) throw error;
+      notice(`${error.message.split(';')[0]}: writing it again from the last checkpoint`);
+    }
   }
   const model = await withSeededRandom(spec.seed, () => buildRunModel(spec, dataset));
-  const optimizer = new SgdMomentum({
+  const optimizer = createOptimizer(spec.optimizer, {
     learningRate: spec.learningRate,
-    momentum: spec.momentum,
     weightDecay: spec.weightDecay,
   });
   try {
     let history: EpochMetrics[] = [];
-    if ((options.resume ?? true) && existsSync(checkpointPath)) {
-      history = (await loadCheckpoint<EpochMetrics>(checkpointPath, model, optimizer)).history;
-    }
+    if (resumeFrom) history = applyCheckpoint(resumeFrom, model, optimizer).history;
     await writeMetrics(dir, history);
     const inputShape = runInputShape(spec, dataset);
     const macs = countMacs(model, inputShape);
-    let step = history.length * batchCount(dataset.train, spec.batchSize);
-    let epochsThisCall = 0;
+    const step = createTrainingStep(model, optimizer);
+    let globalStep = history.length * batchCount(dataset.train, spec.batchSize);
     for (let epoch = history.length + 1; epoch <= spec.epochs; epoch++) {
-      if (options.stopAfterEpochs !== undefined && epochsThisCall >= options.stopAfterEpochs) break;
       const metrics = await withSeededRandom(spec.seed * 100_003 + epoch, () =>
-        trainEpoch(model, optimizer, spec, dataset, epoch, step, options),
+        trainEpoch(model, optimizer, step, spec, dataset, epoch, globalStep, options),
       );
-      step += batchCount(dataset.train, spec.batchSize);
+      globalStep += batchCount(dataset.train, spec.batchSize);
       history.push(metrics);
-      await saveCheckpoint(checkpointPath, model, optimizer, { epoch, history });
+      const state: CheckpointState<EpochMetrics> = { epoch, history };
+      await saveCheckpoint(join(dir, RUN_FILES.checkpoint), model, optimizer, state);
       await writeMetrics(dir, history);
       options.onEpoch?.(metrics);
-      epochsThisCall++;
     }
     const last = history[history.length - 1];
     const result: RunResult = {
       id: runId(spec),
       spec,
       dataset: dataset.name,
+      data: identity.data,
       params: countParams(model),
       macs,
       inputShape,
@@ -254,8 +313,7 @@ export async function trainRun(
       imagesPerSecond: median(history.map((m) => m.imagesPerSecond)),
       finishedAt: new Date().toISOString(),
     };
-    if (history.length === spec.epochs)
-      await writeFileAtomic(finalPath, `${JSON.stringify(result, null, 2)}\n`);
+    await writeJsonFile(finalPath, result);
     return result;
   } finally {
     model.dispose();
@@ -265,7 +323,8 @@ export async function trainRun(
 
 async function trainEpoch(
   model: tf.LayersModel,
-  optimizer: SgdMomentum,
+  optimizer: TrainingOptimizer,
+  trainingStep: ReturnType<typeof createTrainingStep>,
   spec: RunSpec,
   dataset: Dataset,
   epoch: number,
@@ -274,8 +333,6 @@ async function trainEpoch(
 ): Promise<EpochMetrics> {
   optimizer.learningRate = learningRateAt(spec, epoch - 1);
   const steps = batchCount(dataset.train, spec.batchSize);
-  const weights = model.trainableWeights;
-  const variables = weights.map((w) => w.read() as tf.Variable);
   const started = performance.now();
   let lossSum = 0;
   let correct = 0;
@@ -299,6 +356,7 @@ async function trainEpoch(
     lossSum += loss * size;
     correct += hits;
     seen += size;
+    const seconds = (performance.now() - started) / 1000;
     options.onStep?.({
       epoch,
       epochs: spec.epochs,
@@ -306,32 +364,19 @@ async function trainEpoch(
       steps,
       loss: lossSum / seen,
       accuracy: correct / seen,
-      imagesPerSecond: seen / ((performance.now() - started) / 1000),
+      imagesPerSecond: seen / seconds,
+      seconds,
     });
   };
   for (const batch of batches(dataset.train, dataset, order)) {
     step++;
-    let hits: tf.Tensor | undefined;
-    const { value, grads } = tf.variableGrads(() => {
-      const logits = model.apply(batch.x, { training: true }) as tf.Tensor2D;
-      const loss = tf.losses.softmaxCrossEntropy(batch.y, logits);
-      // Train accuracy from the same logits; not connected to the loss, so never differentiated.
-      hits = tf.keep(
-        tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(batch.y, 1)), 'float32')),
-      );
-      return (
-        step === options.corruptAtStep ? tf.mul(loss, Number.POSITIVE_INFINITY) : loss
-      ) as tf.Scalar;
-    }, variables);
-    optimizer.step(weights, grads);
-    tf.dispose(grads);
+    const { loss, hits } = trainingStep(batch);
     batch.x.dispose();
     batch.y.dispose();
     // Both reads start now (behind this step's work) and are awaited after the next step is
     // queued; the two scalars live until then (tfjs-webgpu must not free data it is reading).
-    const counted = hits as tf.Tensor;
-    const read = Promise.all([value.data(), counted.data()]).then(([l, h]) => {
-      tf.dispose([value, counted]);
+    const read = Promise.all([loss.data(), hits.data()]).then(([l, h]) => {
+      tf.dispose([loss, hits]);
       return [l[0] ?? Number.NaN, h[0] ?? 0] as [number, number];
     });
     const previous = pending;
@@ -356,7 +401,7 @@ async function trainEpoch(
 async function writeMetrics(dir: string, history: EpochMetrics[]): Promise<void> {
   // Rewritten from the checkpointed history, so a kill between writes never leaves a stray line.
   await writeFile(
-    join(dir, 'metrics.jsonl'),
+    join(dir, RUN_FILES.metrics),
     history.map((m) => `${JSON.stringify(m)}\n`).join(''),
   );
 }

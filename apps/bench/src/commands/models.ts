@@ -1,29 +1,12 @@
-/**
- * The commands of the `se-zoo` CLI as functions that return what they print, so that tests run
- * them in-process. `cli.ts` only parses arguments and prints.
- */
-import './zoo.js';
-import {
-  createModel,
-  formatCount,
-  formatMacs,
-  formatSummary,
-  getModelInfo,
-  listModels,
-  type ModelCount,
-  type ModelInfo,
-  summarize,
-} from '@se/core';
-import * as tf from '@tensorflow/tfjs';
+/** `se-zoo models`: the registry with parameters, MACs and the cost of SE. */
+import '../zoo.js';
+import { createModel, formatCount, formatMacs, listModels, summarize } from '@se/core';
 import Table from 'cli-table3';
+import type { Command } from 'commander';
+import { CliError } from '../errors.js';
 
 /** `[height, width, channels]`. */
 export type Shape3 = [number, number, number];
-
-/** An error the CLI prints as a message alone (no stack trace) before exiting with code 1. */
-export class CliError extends Error {
-  override name = 'CliError';
-}
 
 /** Parameters and MACs of one model at one input size. */
 export interface Measurement {
@@ -51,21 +34,8 @@ function formatPercent(percent: number): string {
   return `${percent >= 0 ? '+' : ''}${percent.toFixed(2)}%`;
 }
 
-function formatShape(shape: readonly number[]): string {
+export function formatShape(shape: readonly number[]): string {
   return shape.join('×');
-}
-
-/** Parses `224,224,3` (or `224x224x3`) into `[224, 224, 3]`. */
-export function parseInputShape(text: string): Shape3 {
-  const parts = text.split(/[,x×]/).map((part) => part.trim());
-  const sizes = parts.map(Number);
-  if (sizes.length !== 3 || sizes.some((n) => !Number.isInteger(n) || n < 1)) {
-    throw new CliError(
-      `--input expects height,width,channels as three positive integers (e.g. 224,224,3); ` +
-        `got '${text}'`,
-    );
-  }
-  return sizes as Shape3;
 }
 
 /** One row of `se-zoo models`. */
@@ -172,81 +142,22 @@ export function formatModelsTable(rows: readonly ModelRow[]): string {
   return `${table.toString()}\n${rows.length} model${rows.length === 1 ? '' : 's'}`;
 }
 
-/** Options of {@link summaryCommand}. */
-export interface SummaryOptions {
-  /** `[height, width, channels]` or its text form `224,224,3`; default: the model's own. */
-  input?: Shape3 | string;
-  /** List every layer, not only those with parameters or MACs. */
-  all?: boolean;
-}
-
-/**
- * `se-zoo summary <model>`: the per-layer table of a registered model. An unknown name throws the
- * registry's error, which lists the closest registered names.
- */
-export function summaryCommand(
-  name: string,
-  options: SummaryOptions = {},
-): { info: ModelInfo; count: ModelCount; text: string } {
-  let info: ModelInfo;
-  try {
-    info = getModelInfo(name);
-  } catch (error) {
-    throw new CliError(error instanceof Error ? error.message : String(error));
-  }
-  const inputShape =
-    typeof options.input === 'string'
-      ? parseInputShape(options.input)
-      : (options.input ?? ([...info.defaultInputShape] as Shape3));
-  const model = createModel(name, { inputShape });
-  try {
-    const count = summarize(model);
-    const title = `${name} (${info.package}) at ${formatShape(inputShape)}: ${info.description}`;
-    return { info, count, text: formatSummary(count, { title, all: options.all ?? false }) };
-  } finally {
-    model.dispose();
-  }
-}
-
-/** What the main job measured. */
-export interface MainJobResult {
-  backend: string;
-  se: Measurement;
-  plain: Measurement;
-  overhead: { params: number; macs: number };
-  text: string;
-}
-
-/**
- * The main job (`se-zoo` with no command). Until the benchmark lands it is a demonstration:
- * SE-ResNet-50 against ResNet-50 at 224×224×3, and the layer summary of a small SE-ResNet-18.
- */
-export function mainJob(): MainJobResult {
-  const shape: Shape3 = [224, 224, 3];
-  const backend = tf.getBackend();
-  const se = measure('seresnet50', shape);
-  const plain = measure('resnet50', shape);
-  const overhead = {
-    params: overheadPercent(se.params, plain.params),
-    macs: overheadPercent(se.macs, plain.macs),
-  };
-  const table = new Table({
-    head: ['Model', 'Params', `MACs at ${formatShape(shape)}`],
-    colAligns: ['left', 'right', 'right'],
-    style: { head: [], border: [], compact: true },
-  });
-  table.push(['resnet50', formatCount(plain.params), formatMacs(plain.macs)]);
-  table.push(['seresnet50', formatCount(se.params), formatMacs(se.macs)]);
-  const small = summaryCommand('seresnet18', { input: [32, 32, 3] });
-  const text = [
-    'SE Zoo: Squeeze-and-Excitation networks for TensorFlow.js',
-    `tfjs ${tf.version.tfjs}, backend: ${backend}`,
-    '',
-    table.toString(),
-    `SE overhead of seresnet50 over resnet50: ${formatPercent(overhead.params)} parameters, ` +
-      `${formatPercent(overhead.macs)} MACs`,
-    '',
-    small.text,
-  ].join('\n');
-  return { backend, se, plain, overhead, text };
+/** Adds `se-zoo models`. */
+export function addModelsCommand(program: Command): void {
+  program
+    .command('models')
+    .description(
+      'list the registered models with their parameters, MACs at their default input size, ' +
+        'and the overhead of SE over the plain twin',
+    )
+    .argument('[filter]', "substring or glob of the names, e.g. 'seresnet*'")
+    .action((filter: string | undefined) => {
+      const progress = process.stderr.isTTY
+        ? (name: string, index: number, total: number) =>
+            process.stderr.write(`\rbuilding ${name} (${index + 1}/${total})…\x1b[K`)
+        : undefined;
+      const { text } = modelsCommand(filter, progress ? { onProgress: progress } : {});
+      if (progress) process.stderr.write('\r\x1b[K');
+      console.log(text);
+    });
 }

@@ -1,6 +1,6 @@
 import type * as vl from 'vega-lite';
-import { escapeHtml, htmlPage, percent, renderSvg } from '../bench/report.js';
-import type { BlockExcitation, ExcitationReport } from './excitations.js';
+import type { BlockExcitation, ExcitationReport } from '../experiment/excitations.js';
+import { escapeHtml, htmlPage, percent, renderSvg } from './html.js';
 
 /** One block's chart, as the paper's Fig. 6: x the channel index, y the mean activation. */
 function blockChart(block: BlockExcitation): vl.TopLevelSpec {
