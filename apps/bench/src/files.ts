@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /** A results file that cannot be trusted: unreadable, not JSON, or its checksum does not match. */
@@ -52,6 +52,41 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     // EPERM: the process exists but belongs to someone else.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A directory another live process is writing to. */
+export class DirectoryInUseError extends Error {
+  override name = 'DirectoryInUseError';
+  constructor(
+    readonly dir: string,
+    readonly pid: number,
+  ) {
+    super(
+      `${dir} is being written by another se-zoo process (pid ${pid}); wait for it to finish or stop it, or use another --out`,
+    );
+  }
+}
+
+/**
+ * Takes `dir` for this process (a `.lock` file holding its pid), so that two processes never
+ * write one run at once; a lock whose process has ended is taken over. Resolves to the release.
+ */
+export async function lockDirectory(dir: string): Promise<() => Promise<void>> {
+  const path = join(dir, '.lock');
+  for (;;) {
+    try {
+      await writeFile(path, String(process.pid), { flag: 'wx' });
+      return () => rm(path, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+    // This process's own lock can only be left by a call that ended without releasing it.
+    if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+      throw new DirectoryInUseError(dir, pid);
+    }
+    await rm(path, { force: true });
   }
 }
 

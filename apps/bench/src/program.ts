@@ -18,9 +18,14 @@ const { version } = createRequire(import.meta.url)('../package.json') as { versi
 /** Commands that only build, count, convert or render: they need no fast backend. */
 const LIGHT_COMMANDS = new Set(['models', 'summary', 'convert', 'report']);
 
-/** The program; `cli.ts` runs it, tests parse arguments with it in-process. */
-export function createProgram(): Command {
-  const cli = new Command('se-zoo')
+/**
+ * The program; `cli.ts` runs it, tests parse arguments with it in-process. `configure` runs
+ * before the commands are added, so that what it sets (e.g. `exitOverride`) reaches them too.
+ */
+export function createProgram(configure?: (program: Command) => void): Command {
+  const cli = new Command('se-zoo');
+  configure?.(cli);
+  cli
     .description('Squeeze-and-Excitation networks for TensorFlow.js: the SE Zoo command line.')
     .version(version)
     .addOption(

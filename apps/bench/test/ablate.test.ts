@@ -183,7 +183,7 @@ describe('se-zoo ablate, end to end on a tiny synthetic dataset', () => {
       'Dataset synthetic: 32 training and 32 test images of 16×16×1 (synthetic (seed 1))',
     );
     expect(lines[2]).toMatch(
-      /; recipe he2016-cifar \(batch 16\): SGD momentum 0\.9, learning rate 0\.1 /,
+      /; recipe he2016-cifar \(batch 16\): SGD momentum 0\.9, learning rate 0\.05 /,
     );
     expect(lines[3]).toMatch(
       /^Estimated time: \d+(s|m\d\ds) \(standard \d+ img\/s, 3x3 \d+ img\/s\)/,

@@ -42,7 +42,7 @@ describe('se-zoo bench, end to end on a tiny synthetic dataset', () => {
       'Dataset synthetic: 32 training and 32 test images of 16×16×1 (synthetic (seed 1))',
     );
     expect(lines[2]).toBe(
-      'Recipe of cnn / se_cnn: keras-cifar10-cnn (batch 16): RMSprop ρ 0.9 ε 1e-7, learning rate 0.0001 (constant), weight decay 0, batch 16, pad-3 random crops and horizontal flips',
+      'Recipe of cnn / se_cnn: keras-cifar10-cnn (batch 16): RMSprop ρ 0.9 ε 1e-7, learning rate 0.001 (constant), weight decay 0, batch 16, pad-3 random crops and horizontal flips',
     );
     expect(lines[3]).toMatch(
       /^Estimated time: \d+(s|m\d\ds) \(cnn \d+ img\/s, se_cnn \d+ img\/s\)/,

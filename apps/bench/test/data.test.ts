@@ -9,14 +9,7 @@ import { loadCifar } from '../src/data/cifar.js';
 import { DEBIAN_FASHION_MNIST, loadIdxDataset, parseIdx } from '../src/data/idx.js';
 import { seededRandom, shuffledIndices } from '../src/data/random.js';
 import { syntheticDataset } from '../src/data/synthetic.js';
-
-/** An IDX file of unsigned bytes: magic 0x0000080N, N big-endian dimensions, then the data. */
-function idx(shape: number[], data: number[]): Uint8Array {
-  const header = new DataView(new ArrayBuffer(4 + 4 * shape.length));
-  header.setUint32(0, 0x0800 + shape.length);
-  for (const [i, d] of shape.entries()) header.setUint32(4 + 4 * i, d);
-  return Uint8Array.from([...new Uint8Array(header.buffer), ...data]);
-}
+import { idx } from './fixtures.js';
 
 /** A CIFAR-10 record: label, then 1024 red, 1024 green, 1024 blue bytes. */
 function cifarRecord(

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import '../src/zoo.js';
+import { RECIPES } from '@se/core';
 import { syntheticDataset } from '../src/data/synthetic.js';
 import {
   type BenchPlan,
@@ -12,7 +13,6 @@ import {
   resolvePlan,
   summarizeBench,
 } from '../src/experiment/bench.js';
-import { RECIPES } from '../src/experiment/recipes.js';
 import { formatSummaryLines, interpretation, renderReport } from '../src/report/bench.js';
 import { learningCurves, renderSvg, VARIANT_COLORS } from '../src/report/html.js';
 import type { RunResult } from '../src/train/run.js';
@@ -165,7 +165,7 @@ describe('the benchmark summary and report', () => {
       expect(html).toContain(
         'backend <b>cpu</b> on test CPU (2 cores), dtype float32, 2 epochs, seeds 1, 2, 3',
       );
-      expect(html).toContain('recipe <b>he2016-cifar</b>: SGD momentum 0.9, learning rate 0.1');
+      expect(html).toContain('recipe <b>he2016-cifar</b>: SGD momentum 0.9, learning rate 0.05');
       expect(html).toContain('this is a smoke test, not evidence');
       expect(html).toContain('failed: loss became NaN in x');
       const dir = await mkdtemp(join(tmpdir(), 'se-zoo-report-'));

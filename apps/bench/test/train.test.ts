@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '@se/vgg';
 import { setBackend } from '@se/backends';
+import { RECIPES } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticDataset } from '../src/data/synthetic.js';
 import { recipeSpec } from '../src/experiment/bench.js';
-import { RECIPES } from '../src/experiment/recipes.js';
 import { type EpochMetrics, NonFiniteLossError, type RunSpec, runId } from '../src/train/run.js';
 import { trainRun } from '../src/train/trainer.js';
 

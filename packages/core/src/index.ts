@@ -151,3 +151,19 @@ import { registerFileSystemRouter } from './io/file-system.js';
 
 // Like tfjs-node, make `model.save('file://…')` work in Node; does nothing in a browser.
 registerFileSystemRouter();
+
+export {
+  type Augmentation,
+  defaultRecipe,
+  describeRecipe,
+  getRecipe,
+  type Hyperparameters,
+  type LearningRateSchedule,
+  learningRateAt,
+  type NamedRecipe,
+  type OptimizerConfig,
+  RECIPE_NAMES,
+  RECIPES,
+  type Recipe,
+  type RecipeName,
+} from './training/recipes.js';

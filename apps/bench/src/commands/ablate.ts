@@ -1,4 +1,5 @@
 /** `se-zoo ablate`: one of the paper's ablation studies, its table and report. */
+import { describeRecipe } from '@se/core';
 import '../zoo.js';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,7 +21,6 @@ import { runExperiment } from '../experiment/runner.js';
 import { formatStudyList, getStudy, STUDY_NAMES } from '../experiment/studies.js';
 import { writeJsonFile } from '../files.js';
 import { ablationMarkdown, formatAblationTable, renderAblationReport } from '../report/ablation.js';
-import { describeRecipe } from '../train/recipe.js';
 import { runInputShape } from '../train/trainer.js';
 import { failedRunsError } from './bench.js';
 import {

@@ -3,7 +3,7 @@ import '../zoo.js';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { countMacs } from '@se/core';
+import { countMacs, describeRecipe } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
 import type { Command } from 'commander';
 import type { Dataset } from '../data/dataset.js';
@@ -29,7 +29,6 @@ import {
   interpretation,
   renderReport,
 } from '../report/bench.js';
-import { describeRecipe } from '../train/recipe.js';
 import { type DataIdentity, type RunResult, runId } from '../train/run.js';
 import { buildRunModel, RUN_FILES, runInputShape } from '../train/trainer.js';
 import {

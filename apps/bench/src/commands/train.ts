@@ -1,14 +1,14 @@
 /** `se-zoo train` and `se-zoo eval`: one run of one model, and its checkpoint's test accuracy. */
 import '../zoo.js';
 import { join } from 'node:path';
-import { getModelInfo } from '@se/core';
+import { describeRecipe, getModelInfo } from '@se/core';
 import type { Command } from 'commander';
+import { headOf } from '../data/dataset.js';
 import { loadDataset } from '../data/sources.js';
 import { limitDataset, recipeSpec } from '../experiment/bench.js';
 import { formatEpochLine, progressBar } from '../experiment/progress.js';
 import { resolveRecipe } from '../experiment/recipes.js';
 import { openRun } from '../train/open.js';
-import { describeRecipe } from '../train/recipe.js';
 import { type RunResult, runId } from '../train/run.js';
 import { evaluate, trainRun } from '../train/trainer.js';
 import {
@@ -76,14 +76,20 @@ export async function trainCommand(options: TrainCommandOptions): Promise<RunRes
   }
 }
 
-/** `se-zoo eval <run-dir>`: test loss and accuracy of a run's last checkpoint. */
+/**
+ * `se-zoo eval <run-dir>`: test loss and accuracy of a run's last checkpoint, on the test images
+ * the run was tested on (the first `--test-limit` of them), or on the first `testLimit`.
+ */
 export async function evalCommand(
   dir: string,
   dataDir?: string,
-): Promise<{ loss: number; accuracy: number }> {
-  const { spec, dataset, model } = await openRun(dir, dataDir);
+  testLimit?: number,
+): Promise<{ loss: number; accuracy: number; images: number }> {
+  checkNumbers({ testLimit });
+  const { spec, data, dataset, model } = await openRun(dir, dataDir);
   try {
-    return await evaluate(model, dataset.test, dataset, 256, spec.imageSize);
+    const test = headOf(dataset.test, testLimit ?? data.testImages);
+    return { ...(await evaluate(model, test, dataset, 256, spec.imageSize)), images: test.count };
   } finally {
     model.dispose();
   }
@@ -114,8 +120,16 @@ export function addTrainCommands(program: Command): void {
     .description("test loss and accuracy of a run directory's checkpoint")
     .argument('<run-dir>', 'a directory written by `se-zoo train`, `bench` or `ablate`')
     .option('--data-dir <dir>', "directory with the dataset's standard files")
-    .action(async (dir: string, options: { dataDir?: string }) => {
-      const { loss, accuracy } = await evalCommand(dir, options.dataDir);
-      console.log(`test loss ${loss.toFixed(4)}, test accuracy ${(100 * accuracy).toFixed(2)} %`);
+    .addOption(
+      numberOption(
+        'testLimit',
+        'evaluate on the first n test images (default: those the run was tested on)',
+      ),
+    )
+    .action(async (dir: string, options: { dataDir?: string; testLimit?: number }) => {
+      const { loss, accuracy, images } = await evalCommand(dir, options.dataDir, options.testLimit);
+      console.log(
+        `test loss ${loss.toFixed(4)}, test accuracy ${(100 * accuracy).toFixed(2)} % on ${images} test images`,
+      );
     });
 }

@@ -1,14 +1,7 @@
+import type { Augmentation } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset, ImageSet } from './dataset.js';
 import { seededRandom, shuffledIndices } from './random.js';
-
-/** Standard augmentation of small-image protocols. */
-export interface Augmentation {
-  /** Zero-pad by this many pixels, then crop back at a random offset (CIFAR: 4). */
-  padCrop?: number;
-  /** Mirror half the images left–right. */
-  flip?: boolean;
-}
 
 /** How to cut a split into batches. */
 export interface BatchOptions {

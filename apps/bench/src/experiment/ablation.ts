@@ -2,7 +2,7 @@
  * `se-zoo ablate`'s experiment: one of the paper's ablation studies as configurations of one
  * model's `se` option, trained on a small-image dataset like the benchmark's runs, and its table.
  */
-import { ConfigError, countMacs, countParams } from '@se/core';
+import { ConfigError, countMacs, countParams, type NamedRecipe } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/dataset.js';
 import {
@@ -14,7 +14,7 @@ import {
 } from '../train/run.js';
 import { buildRunModel, runInputShape } from '../train/trainer.js';
 import { recipeSpec } from './bench.js';
-import { type NamedRecipe, type RecipeOverrides, resolveRecipe } from './recipes.js';
+import { type RecipeOverrides, resolveRecipe } from './recipes.js';
 import type { FailedRun } from './runner.js';
 import { type Interval, mean, pairedDifference, sampleStd } from './statistics.js';
 import { type AblationStudy, type AblationVariant, getStudy } from './studies.js';

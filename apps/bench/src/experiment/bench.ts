@@ -2,10 +2,9 @@
  * The zoo benchmark: every model against its SE (or plain) twin, seed by seed, under the
  * family's recipe; its protocols, its runs and its summary.
  */
-import { getModelInfo } from '@se/core';
+import { getModelInfo, type NamedRecipe, type Recipe } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
 import { type Dataset, headOf } from '../data/dataset.js';
-import type { Recipe } from '../train/recipe.js';
 import {
   type DataIdentity,
   dataIdentity,
@@ -13,7 +12,7 @@ import {
   type RunSpec,
   runId,
 } from '../train/run.js';
-import { type NamedRecipe, type RecipeOverrides, resolveRecipe } from './recipes.js';
+import { type RecipeOverrides, resolveRecipe } from './recipes.js';
 import type { FailedRun } from './runner.js';
 import {
   type Interval,

@@ -3,10 +3,10 @@
  * table and the learning curves every report shares. Reports are one self-contained HTML file
  * each (no scripts, no network).
  */
+import { describeRecipe, type Recipe } from '@se/core';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import type { FailedRun } from '../experiment/runner.js';
-import { describeRecipe, type Recipe } from '../train/recipe.js';
 import type { RunResult } from '../train/run.js';
 
 /** Renders a Vega-Lite spec to an SVG string, in Node, with no browser and no network. */

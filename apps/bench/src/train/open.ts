@@ -7,7 +7,7 @@ import { loadDataset } from '../data/sources.js';
 import { CliError } from '../errors.js';
 import { readJsonFile } from '../files.js';
 import { applyCheckpoint, readCheckpoint } from './checkpoint.js';
-import type { RunIdentity, RunSpec } from './run.js';
+import type { DataIdentity, RunIdentity, RunSpec } from './run.js';
 import { buildRunModel, RUN_FILES } from './trainer.js';
 
 /** A run directory re-opened: its spec, its dataset and its model with the checkpoint loaded. */
@@ -15,6 +15,8 @@ export interface OpenedRun {
   /** The run directory. */
   dir: string;
   spec: RunSpec;
+  /** The data the run trained and tested on (the dataset cut to the run's limits). */
+  data: DataIdentity;
   /** The run's dataset, whole (not cut to the run's limits). */
   dataset: Dataset;
   /** The model with the checkpoint's weights; the caller disposes it. */
@@ -63,5 +65,5 @@ export async function openRun(path: string, dataDir?: string): Promise<OpenedRun
     model.dispose();
     throw error;
   }
-  return { dir, spec, dataset, model };
+  return { dir, spec, data, dataset, model };
 }

@@ -1,6 +1,6 @@
 import { sgdMomentumUpdate } from '@se/backends';
+import type { OptimizerConfig } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
-import type { OptimizerConfig } from './recipe.js';
 
 /**
  * The trainer's optimizers. Their state is one tensor per weight, keyed by the weight's

@@ -1,7 +1,7 @@
 /** One training run: what defines it, its directory name and what it leaves behind. */
-import type { SEConfig } from '@se/core';
+
+import type { Hyperparameters, SEConfig } from '@se/core';
 import type { Dataset } from '../data/dataset.js';
-import type { Hyperparameters } from './recipe.js';
 
 /** Everything that defines one training run; equal specs give equal results. */
 export interface RunSpec extends Hyperparameters {

@@ -2,13 +2,19 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeBackend } from '@se/backends';
-import { countMacs, countParams, createModel } from '@se/core';
+import { countMacs, countParams, createModel, learningRateAt } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
 import { listDifferences } from '../compare.js';
 import { type Batch, batchCount, batches } from '../data/batches.js';
 import { DataError, type Dataset, type ImageSet } from '../data/dataset.js';
 import { withSeededRandom } from '../data/random.js';
-import { DamagedFileError, readJsonFile, removeStaleTemporaries, writeJsonFile } from '../files.js';
+import {
+  DamagedFileError,
+  lockDirectory,
+  readJsonFile,
+  removeStaleTemporaries,
+  writeJsonFile,
+} from '../files.js';
 import {
   applyCheckpoint,
   type CheckpointState,
@@ -17,7 +23,6 @@ import {
   saveCheckpoint,
 } from './checkpoint.js';
 import { createOptimizer, type TrainingOptimizer } from './optimizers.js';
-import { learningRateAt } from './recipe.js';
 import {
   dataIdentity,
   type EpochMetrics,
@@ -255,9 +260,23 @@ export async function trainRun(
   options: TrainOptions = {},
 ): Promise<RunResult> {
   checkTrainable(dataset);
+  await mkdir(dir, { recursive: true });
+  const unlock = await lockDirectory(dir);
+  try {
+    return await trainLocked(spec, dataset, dir, options);
+  } finally {
+    await unlock();
+  }
+}
+
+async function trainLocked(
+  spec: RunSpec,
+  dataset: Dataset,
+  dir: string,
+  options: TrainOptions,
+): Promise<RunResult> {
   const notice = options.onNotice ?? (() => {});
   if (options.overwrite) await clearRunDirectory(dir);
-  await mkdir(dir, { recursive: true });
   await removeStaleTemporaries(dir);
   const identity: RunIdentity = { spec, data: dataIdentity(dataset), dtype: 'float32' };
   await claimRunDirectory(dir, identity);
