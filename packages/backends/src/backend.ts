@@ -1,10 +1,37 @@
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import {
+  type BackendError,
+  nothingStarted,
+  startFailed,
+  tensorflowBroken,
+  tensorflowMissing,
+  tensorflowOtherTfjs,
+  tensorflowOutsideNode,
+  unknownBackend,
+  webglOutsideBrowser,
+  webgpuImportedTooEarly,
+  webgpuWithoutAdapter,
+  webgpuWithoutDawn,
+  webgpuWithoutNavigatorGpu,
+} from './backend-errors.js';
 import { registerGradients } from './gradients.js';
-import { coreCount, describeCpu, importOptional, isNode } from './node.js';
+import {
+  coreCount,
+  describeCpu,
+  errorMessage,
+  importOptional,
+  isMissingPackage,
+  isNode,
+} from './node.js';
 import { registerWasmKernels } from './wasm/register.js';
 import { installThreadedWasm, wasmBinaryDir } from './wasm/threads.js';
-import { installNodeWebGPU, webgpuHardwareAvailable } from './webgpu/dawn.js';
+import {
+  installNodeWebGPU,
+  nodeWebGPUProblem,
+  setUpHardwareWebGPU,
+  webgpuAdapterAvailable,
+} from './webgpu/dawn.js';
 import { registerWebGPUKernels } from './webgpu/register.js';
 
 /** A backend {@link setBackend} can choose; `'auto'` picks the fastest one available. */
@@ -49,22 +76,54 @@ export interface SetBackendOptions {
 
 const TFJS_NODE = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
 
-/** Loads tfjs-node(-gpu) if installed; true when the `tensorflow` backend is then registered. */
-async function loadTfjsNode(): Promise<string | null> {
-  if (!isNode()) return null;
+/**
+ * Loads tfjs-node(-gpu) if installed: the package that registered the `tensorflow` backend, or
+ * the error saying why none did.
+ */
+async function loadTfjsNode(): Promise<{ name: string } | { error: BackendError }> {
+  if (!isNode()) return { error: tensorflowOutsideNode() };
+  let error: BackendError | null = null;
   for (const name of TFJS_NODE) {
     try {
       await importOptional(name);
-    } catch {
+    } catch (cause) {
+      if (!isMissingPackage(cause, name)) error ??= tensorflowBroken(name, errorMessage(cause));
       continue;
     }
-    if (tf.findBackendFactory('tensorflow')) return name;
+    if (tf.findBackendFactory('tensorflow')) return { name };
+    error ??= tensorflowOtherTfjs(name);
   }
-  return null;
+  return { error: error ?? tensorflowMissing() };
 }
 
 function hasWebGpu(): boolean {
   return (globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu != null;
+}
+
+function isBrowser(): boolean {
+  return tf.env().getBool('IS_BROWSER');
+}
+
+/**
+ * Readies the webgpu backend for `setBackend('webgpu')`: Dawn in Node, the backend module, an
+ * adapter, SE Zoo's kernels. Throws a {@link BackendError} saying what is missing.
+ */
+async function prepareWebGPU(withKernels: boolean): Promise<void> {
+  if (isNode()) {
+    if (!(await installNodeWebGPU())) {
+      const problem = nodeWebGPUProblem();
+      throw webgpuWithoutDawn(
+        problem?.reason ?? 'it could not be set up',
+        problem?.missing ?? false,
+      );
+    }
+  } else if (!hasWebGpu()) {
+    throw webgpuWithoutNavigatorGpu(isBrowser());
+  }
+  await import('@tensorflow/tfjs-backend-webgpu');
+  if (!tf.findBackendFactory('webgpu')) throw webgpuImportedTooEarly();
+  if (!(await webgpuAdapterAvailable())) throw webgpuWithoutAdapter(isNode());
+  if (withKernels) registerWebGPUKernels();
 }
 
 let wasmConfigured = false;
@@ -142,18 +201,15 @@ export async function describeBackend(): Promise<BackendInfo> {
   }
 }
 
-const MISSING_TFJS_NODE =
-  "The 'tensorflow' backend needs @tensorflow/tfjs-node (CPU) or @tensorflow/tfjs-node-gpu " +
-  '(NVIDIA GPU): install one with `npm install @tensorflow/tfjs-node` in your project. SE Zoo ' +
-  'does not depend on it because its installer downloads libtensorflow from outside npm. ' +
-  "Without it, setBackend('wasm') trains on the CPU at XNNPACK speed.";
-
 /**
  * Picks and initialises a tfjs backend, installs SE Zoo's training kernels for it, and returns
  * (and prints) what it chose. `'auto'` takes the fastest available: `tensorflow` (when
  * tfjs-node-gpu or tfjs-node is installed) > `webgpu` (in browsers where `navigator.gpu` exists;
  * in Node through Dawn, the optional `webgpu` package, on a hardware adapter only) > `webgl`
  * (browsers) > `wasm` > `cpu`. `'webgpu'` in Node sets up Dawn itself ({@link installNodeWebGPU}).
+ * `'auto'` looks for a hardware adapter in a child process, so that Dawn is loaded into this one
+ * only where it will be used; other names never load it. When the backend asked for cannot be had,
+ * it throws a {@link BackendError} whose message says why and what to use instead.
  *
  * In Node, the wasm backend runs multi-threaded (one XNNPACK thread per core), which stock tfjs
  * does not do, and with SE Zoo's kernels it trains convolutional networks — stock tfjs's wasm
@@ -181,51 +237,46 @@ export async function setBackend(
   }
   let chosen: Exclude<BackendName, 'auto'> | null = null;
   if (name === 'auto') {
-    if ((await loadTfjsNode()) && (await activate('tensorflow'))) chosen = 'tensorflow';
+    if ('name' in (await loadTfjsNode()) && (await activate('tensorflow'))) chosen = 'tensorflow';
     // Browsers: their WebGPU as it is. Node: Dawn (the optional `webgpu` package) on a real GPU
     // only; on a software Vulkan driver it would be far slower than wasm.
-    const webgpu = isNode()
-      ? (await installNodeWebGPU()) && (await webgpuHardwareAvailable())
-      : hasWebGpu();
-    if (!chosen && webgpu) {
+    if (!chosen && (isNode() ? await setUpHardwareWebGPU() : hasWebGpu())) {
       await import('@tensorflow/tfjs-backend-webgpu');
       if (withKernels) registerWebGPUKernels();
       if (await activate('webgpu')) chosen = 'webgpu';
     }
-    if (!chosen && tf.env().getBool('IS_BROWSER') && (await activate('webgl'))) chosen = 'webgl';
+    if (!chosen && isBrowser() && (await activate('webgl'))) chosen = 'webgl';
     if (!chosen) {
       await configureWasm(options);
       if (await activate('wasm')) chosen = 'wasm';
     }
     if (!chosen && (await activate('cpu'))) chosen = 'cpu';
-    if (!chosen) throw new Error('SE Zoo: no tfjs backend could be initialised');
+    if (!chosen) throw nothingStarted();
   } else {
+    // Each case checks what its backend needs, so that a failure says what was missing; none
+    // but 'webgpu' touches Dawn.
     switch (name) {
-      case 'tensorflow':
-        if (!(await loadTfjsNode())) throw new Error(MISSING_TFJS_NODE);
+      case 'tensorflow': {
+        const tfjsNode = await loadTfjsNode();
+        if ('error' in tfjsNode) throw tfjsNode.error;
         break;
+      }
       case 'webgpu':
-        if (!(await installNodeWebGPU())) {
-          throw new Error(
-            "The 'webgpu' backend needs WebGPU (navigator.gpu), e.g. a recent Chrome; in Node, " +
-              "install the 'webgpu' package (Dawn: npm install webgpu)",
-          );
-        }
-        await import('@tensorflow/tfjs-backend-webgpu');
-        if (withKernels) registerWebGPUKernels();
+        await prepareWebGPU(withKernels);
         break;
       case 'wasm':
         await configureWasm(options);
         break;
       case 'webgl':
+        // tfjs registers its WebGL backend only in browsers.
+        if (!isBrowser()) throw webglOutsideBrowser(isNode());
+        break;
       case 'cpu':
         break;
       default:
-        throw new Error(
-          `unknown backend '${String(name)}': use auto, wasm, webgpu, webgl, cpu or tensorflow`,
-        );
+        throw unknownBackend(name);
     }
-    if (!(await activate(name))) throw new Error(`SE Zoo: the '${name}' backend failed to start`);
+    if (!(await activate(name))) throw startFailed(name, isBrowser());
     chosen = name;
   }
   const info = await describeBackend();

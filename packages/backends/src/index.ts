@@ -14,6 +14,7 @@ export {
   type SetBackendOptions,
   setBackend,
 } from './backend.js';
+export { BackendError } from './backend-errors.js';
 export { REPLACED_GRADIENTS, registerGradients, unregisterGradients } from './gradients.js';
 export { FusedMomentumOptimizer, fusedMomentum } from './momentum.js';
 export {

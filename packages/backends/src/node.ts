@@ -23,6 +23,23 @@ interface NodeFs {
   readFileSync(path: string): Uint8Array;
   writeFileSync(path: string, data: string): void;
   renameSync(from: string, to: string): void;
+  unlinkSync(path: string): void;
+  openSync(path: string, flags: number, mode?: number): number;
+  closeSync(fd: number): void;
+  fstatSync(fd: number): {
+    size: number;
+    isFile(): boolean;
+    isFIFO(): boolean;
+    isCharacterDevice(): boolean;
+  };
+  readSync(
+    fd: number,
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number,
+  ): number;
+  constants: Record<'O_RDWR' | 'O_WRONLY' | 'O_APPEND' | 'O_CREAT' | 'O_EXCL' | 'O_NOCTTY', number>;
 }
 
 interface NodePath {
@@ -31,6 +48,36 @@ interface NodePath {
 }
 
 type NodeRequire = ((id: string) => unknown) & { resolve(id: string): string };
+
+/** The parts of Node's `process` SE Zoo uses. */
+export interface NodeProcess {
+  platform: string;
+  pid: number;
+  execPath: string;
+  env: Record<string, string | undefined>;
+  stderr: { write(text: string): boolean; writableLength?: number };
+}
+
+/** Node's `process`. Only call in Node. */
+export function nodeProcess(): NodeProcess {
+  return (globalThis as unknown as { process: NodeProcess }).process;
+}
+
+/** Whether `error` is Node's failure to find the package `name` itself (not one it imports). */
+export function isMissingPackage(error: unknown, name: string): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return (
+    (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') &&
+    typeof message === 'string' &&
+    message.includes(`'${name}'`)
+  );
+}
+
+/** An error's message, for quoting it in another. */
+export function errorMessage(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0]?.trim() ?? '';
+}
 
 /** The Node modules SE Zoo's Node paths use. */
 export interface NodeApi {
