@@ -5,10 +5,13 @@ import {
   countMacs,
   countParams,
   createModel,
+  defaultRecipe,
+  describeRecipe,
   formatCount,
   formatMacs,
   getModelInfo,
   listModels,
+  type NamedRecipe,
   SqueezeExcite,
 } from '@se/core';
 import '@se/resnet';
@@ -116,9 +119,20 @@ function buildModel(): void {
   blockSelect.selectedIndex = blocks.length - 1;
   const learningRate = Number($<HTMLInputElement>('lr').value);
   model.compile({
-    optimizer: tf.train.momentum(learningRate, 0.9),
+    optimizer: optimizerOf(defaultRecipe(name), learningRate),
     loss: 'categoricalCrossentropy',
   });
+}
+
+/**
+ * The optimizer of a model's training recipe as a tfjs optimizer. tfjs's RMSprop adds ε inside
+ * the square root, Keras (the recipe's) outside: ε² inside comes to the same where it matters.
+ */
+function optimizerOf(recipe: NamedRecipe, learningRate: number): tf.Optimizer {
+  const o = recipe.optimizer;
+  return o.type === 'rmsprop'
+    ? tf.train.rmsprop(learningRate, o.rho, 0, o.epsilon ** 2)
+    : tf.train.momentum(learningRate, o.momentum, o.nesterov);
 }
 
 async function train(): Promise<void> {
@@ -186,6 +200,12 @@ async function main(): Promise<void> {
   );
   const describe = () => {
     $('model-description').textContent = getModelInfo(modelSelect.value).description;
+    // Each model trains with its family's recipe: an SE model and its twin with the same one.
+    const recipe = defaultRecipe(modelSelect.value);
+    $('recipe').textContent = `${recipe.name}: ${describeRecipe(recipe)}`;
+    $('recipe').title = recipe.source;
+    $<HTMLInputElement>('lr').value = String(recipe.learningRate);
+    $<HTMLInputElement>('batch').value = String(Math.min(recipe.batchSize, 256));
   };
   modelSelect.addEventListener('change', describe);
   describe();

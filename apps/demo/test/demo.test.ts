@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
 const RESULTS = fileURLToPath(new URL('../test-results/', import.meta.url));
-const STEPS = 3;
+const STEPS = 10;
 /** `DEMO_BACKEND=webgpu` (webgl, wasm, cpu) makes the page use that backend instead of choosing. */
 const BACKEND = process.env.DEMO_BACKEND;
 
@@ -120,9 +120,12 @@ describe.skipIf(!existsSync(CHROMIUM))('the browser demo', () => {
     model.dispose();
   });
 
-  it(`trains ${STEPS} SGD steps with finite losses`, async () => {
+  it(`trains ${STEPS} steps of its recipe and visibly learns`, async () => {
+    // se_cnn's recipe (the Keras example's RMSprop, batch 32) fills the training options.
+    expect(await page.textContent('#recipe')).toMatch(/^keras-cifar10-cnn: RMSprop ρ 0\.9/);
+    expect(await page.inputValue('#lr')).toBe('0.001');
+    expect(await page.inputValue('#batch')).toBe('32');
     await page.fill('#steps', String(STEPS));
-    await page.fill('#batch', '16');
     await page.click('#train-button');
     await idle(page);
     const losses = await page.$$eval('#loss-list li', (items) =>
@@ -134,6 +137,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the browser demo', () => {
       expect(Number.isFinite(loss)).toBe(true);
       expect(loss).toBeGreaterThan(0);
     }
+    // Learning, not noise: the last three steps' loss well below the first three's (ln 10 = 2.30
+    // at chance).
+    const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+    expect(mean(losses.slice(-3))).toBeLessThan(mean(losses.slice(0, 3)) - 0.2);
     expect(await page.$$eval('#loss-chart circle', (points) => points.length)).toBe(STEPS);
     const accuracy = Number(await page.getAttribute('#accuracy', 'data-value'));
     expect(accuracy).toBeGreaterThanOrEqual(0);
