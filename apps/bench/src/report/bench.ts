@@ -98,7 +98,7 @@ function accuracyAgainst(summary: BenchSummary, what: 'macs' | 'params'): vl.Top
     type: 'quantitative',
     title: 'test accuracy',
     scale: { zero: false },
-    axis: { format: '.0%' },
+    axis: { format: '.1%' },
   } as const;
   return {
     title: `Mean test accuracy (± std) against ${what === 'macs' ? 'MACs' : 'parameters'}`,
@@ -132,8 +132,8 @@ function differences(summary: BenchSummary): vl.TopLevelSpec {
   const y = { field: 'pair', type: 'nominal', title: null } as const;
   return {
     title: 'SE − plain test accuracy, paired by seed (percentage points, 95 % interval)',
-    width: CHART.width,
-    height: Math.max(80, 40 * values.length),
+    width: 2 * CHART.width,
+    height: Math.max(90, 45 * values.length),
     data: { values },
     layer: [
       { mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' }, encoding: { x: { datum: 0 } } },
@@ -178,7 +178,7 @@ export async function renderReport(
   summary: BenchSummary,
   full?: FullProtocolEstimate,
 ): Promise<string> {
-  const charts = await Promise.all([
+  const [difference, ...charts] = await Promise.all([
     renderSvg(differences(summary)),
     renderSvg(learningCurves(summary.runs, 'se', summary.pairs)),
     renderSvg(accuracyAgainst(summary, 'macs')),
@@ -201,7 +201,8 @@ difference pairs runs with the same seed (same initialisation stream and data or
       .join('')}</div>
 <h2>Comparison</h2>
 ${pairTable(summary)}
-<div class="charts">${charts.map((svg) => `<figure>${svg}</figure>`).join('\n')}</div>
+<div class="charts"><figure class="wide">${difference}</figure>
+${charts.map((svg) => `<figure>${svg}</figure>`).join('\n')}</div>
 <h2>Runs</h2>
 ${runTable(summary.runs, summary.failures)}`,
   );

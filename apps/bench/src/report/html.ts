@@ -84,7 +84,7 @@ export function learningCurves(
     type: 'quantitative',
     title: 'test accuracy',
     scale: { zero: false },
-    axis: { format: '.0%' },
+    axis: { format: '.1%' },
   } as const;
   const color = byVariant
     ? ({
@@ -173,7 +173,8 @@ table { border-collapse: collapse; margin: 1em 0; } th, td { border: 1px solid #
 th:first-child, td:first-child { text-align: left; } thead { background: #f3f3f3; } tr.failed td { color: #a00; }
 .note { background: #fff8e1; border-left: 4px solid #f0b400; padding: 0.5em 1em; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(560px, 1fr)); gap: 1.5em; }
-.charts figure { margin: 0; } .charts svg { width: 100%; height: auto; }
+.charts figure { margin: 0; } .charts figure.wide { grid-column: 1 / -1; }
+.charts svg { width: 100%; height: auto; }
 </style></head>
 <body>
 ${body}
