@@ -3,7 +3,7 @@
  * model's `se` option, trained on a small-image dataset like the benchmark's runs, and its table.
  */
 import { ConfigError, countMacs, countParams, type NamedRecipe } from '@se/core';
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/dataset.js';
 import {
   type DataIdentity,
@@ -15,7 +15,7 @@ import {
 import { buildRunModel, runInputShape } from '../train/trainer.js';
 import { recipeSpec } from './bench.js';
 import { type RecipeOverrides, resolveRecipe } from './recipes.js';
-import type { FailedRun } from './runner.js';
+import { type ExperimentSetup, experimentSetup, type FailedRun } from './runner.js';
 import { type Interval, mean, pairedDifference, sampleStd } from './statistics.js';
 import { type AblationStudy, type AblationVariant, getStudy } from './studies.js';
 
@@ -166,7 +166,7 @@ export interface AblationRow {
 }
 
 /** summary.json of an ablation. */
-export interface AblationSummary {
+export interface AblationSummary extends ExperimentSetup {
   study: string;
   table: string;
   title: string;
@@ -174,20 +174,8 @@ export interface AblationSummary {
   model: string;
   /** Key of the row the others are compared with. */
   reference: string;
-  dataset: string;
-  datasetSource: string;
-  trainImages: number;
-  testImages: number;
-  inputShape: number[];
-  backend: string;
-  /** The device the backend ran on, in words. */
-  device: string;
-  dtype: 'float32';
   plan: AblationPlan;
   rows: AblationRow[];
-  runs: RunResult[];
-  failures: FailedRun[];
-  createdAt: string;
 }
 
 /** The study's table from the finished runs. */
@@ -243,18 +231,8 @@ export function summarizeAblation(
     note: study.note,
     model: plan.model,
     reference: study.reference,
-    dataset: dataset.name,
-    datasetSource: dataset.source,
-    trainImages: dataset.train.count,
-    testImages: dataset.test.count,
-    inputShape,
-    backend: runs[0]?.backend ?? tf.getBackend(),
-    device: runs[0]?.device ?? 'unknown',
-    dtype: 'float32',
+    ...experimentSetup(dataset, inputShape, runs, failures),
     plan,
     rows,
-    runs,
-    failures,
-    createdAt: new Date().toISOString(),
   };
 }

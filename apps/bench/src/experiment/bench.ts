@@ -3,7 +3,6 @@
  * family's recipe; its protocols, its runs and its summary.
  */
 import { getModelInfo, type NamedRecipe, type Recipe } from '@se/core';
-import * as tf from '@tensorflow/tfjs';
 import { type Dataset, headOf } from '../data/dataset.js';
 import {
   type DataIdentity,
@@ -13,7 +12,7 @@ import {
   runId,
 } from '../train/run.js';
 import { type RecipeOverrides, resolveRecipe } from './recipes.js';
-import type { FailedRun } from './runner.js';
+import { type ExperimentSetup, experimentSetup, type FailedRun } from './runner.js';
 import {
   type Interval,
   mean,
@@ -164,21 +163,9 @@ export interface PairSummary {
 }
 
 /** summary.json of a benchmark. */
-export interface BenchSummary {
-  dataset: string;
-  datasetSource: string;
-  trainImages: number;
-  testImages: number;
-  inputShape: number[];
-  backend: string;
-  /** The device the backend ran on, in words. */
-  device: string;
-  dtype: 'float32';
+export interface BenchSummary extends ExperimentSetup {
   plan: BenchPlan;
   pairs: PairSummary[];
-  runs: RunResult[];
-  failures: FailedRun[];
-  createdAt: string;
 }
 
 /** Compares SE against plain for every pair over the seeds both finished. */
@@ -221,21 +208,8 @@ export function summarizeBench(
       },
     ];
   });
-  return {
-    dataset: dataset.name,
-    datasetSource: dataset.source,
-    trainImages: dataset.train.count,
-    testImages: dataset.test.count,
-    inputShape: [dataset.train.height, dataset.train.width, dataset.train.channels],
-    backend: runs[0]?.backend ?? tf.getBackend(),
-    device: runs[0]?.device ?? 'unknown',
-    dtype: 'float32',
-    plan,
-    pairs,
-    runs,
-    failures,
-    createdAt: new Date().toISOString(),
-  };
+  const { height, width, channels } = dataset.train;
+  return { ...experimentSetup(dataset, [height, width, channels], runs, failures), plan, pairs };
 }
 
 /**

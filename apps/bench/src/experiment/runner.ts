@@ -26,6 +26,46 @@ export interface FailedRun {
   error: string;
 }
 
+/** Where and on what an experiment ran: the first lines of every summary and report. */
+export interface ExperimentSetup {
+  dataset: string;
+  datasetSource: string;
+  trainImages: number;
+  testImages: number;
+  /** The models' input, `[height, width, channels]`. */
+  inputShape: number[];
+  backend: string;
+  /** The device the backend ran on, in words. */
+  device: string;
+  dtype: 'float32';
+  /** Every finished run. */
+  runs: RunResult[];
+  failures: FailedRun[];
+  createdAt: string;
+}
+
+/** The setup of an experiment from its dataset (cut to its limits) and its runs. */
+export function experimentSetup(
+  dataset: Dataset,
+  inputShape: number[],
+  runs: RunResult[],
+  failures: FailedRun[],
+): ExperimentSetup {
+  return {
+    dataset: dataset.name,
+    datasetSource: dataset.source,
+    trainImages: dataset.train.count,
+    testImages: dataset.test.count,
+    inputShape,
+    backend: runs[0]?.backend ?? tf.getBackend(),
+    device: runs[0]?.device ?? 'unknown',
+    dtype: 'float32',
+    runs,
+    failures,
+    createdAt: new Date().toISOString(),
+  };
+}
+
 /**
  * Trains `specs` in order into `dir/runs/<id>/` (see trainRun): finished runs are kept and
  * interrupted ones resumed; a run whose loss becomes NaN is recorded as failed and the others

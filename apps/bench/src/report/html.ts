@@ -6,7 +6,7 @@
 import { describeRecipe, type Recipe } from '@se/core';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
-import type { FailedRun } from '../experiment/runner.js';
+import type { ExperimentSetup, FailedRun } from '../experiment/runner.js';
 import type { RunResult } from '../train/run.js';
 
 /** Renders a Vega-Lite spec to an SVG string, in Node, with no browser and no network. */
@@ -136,15 +136,7 @@ export function runTable(runs: readonly RunResult[], failures: readonly FailedRu
 }
 
 /** What the setup list of a report describes: the data, the machine and the protocol. */
-export interface ReportSetup {
-  dataset: string;
-  datasetSource: string;
-  trainImages: number;
-  testImages: number;
-  inputShape: number[];
-  backend: string;
-  device: string;
-  dtype: string;
+export interface ReportSetup extends Omit<ExperimentSetup, 'runs' | 'failures' | 'createdAt'> {
   epochs: number;
   seeds: number[];
   /** Each recipe used, with what trains with it. */

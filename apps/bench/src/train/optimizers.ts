@@ -64,6 +64,12 @@ abstract class PerWeightOptimizer implements TrainingOptimizer {
     return this.weightDecay > 0 && weight.shape.length > 1 ? this.weightDecay : 0;
   }
 
+  /** The gradient with the weight's L2 decay added: g + λ·w. */
+  protected decayed(weight: tf.LayerVariable, grad: tf.Tensor): tf.Tensor {
+    const decay = this.decayOf(weight);
+    return decay > 0 ? tf.add(grad, tf.mul(weight.read(), decay)) : grad;
+  }
+
   /** The new value of `weight` from its gradient, updating its state. */
   protected abstract update(weight: tf.LayerVariable, grad: tf.Tensor): tf.Tensor;
 
@@ -118,10 +124,10 @@ export class SgdMomentum extends PerWeightOptimizer {
       velocity.assign(next.velocity);
       return next.value;
     }
-    const decayed = weightDecay > 0 ? tf.add(grad, tf.mul(value, weightDecay)) : grad;
-    const v = tf.add(tf.mul(velocity, this.momentum), decayed);
+    const g = this.decayed(weight, grad);
+    const v = tf.add(tf.mul(velocity, this.momentum), g);
     velocity.assign(v);
-    return tf.sub(value, tf.mul(tf.add(decayed, tf.mul(v, this.momentum)), this.learningRate));
+    return tf.sub(value, tf.mul(tf.add(g, tf.mul(v, this.momentum)), this.learningRate));
   }
 }
 
@@ -138,12 +144,11 @@ export class RmsProp extends PerWeightOptimizer {
 
   protected update(weight: tf.LayerVariable, grad: tf.Tensor): tf.Tensor {
     const meanSquare = this.slots.of(weight);
-    const value = weight.read();
-    const weightDecay = this.decayOf(weight);
-    const g = weightDecay > 0 ? tf.add(grad, tf.mul(value, weightDecay)) : grad;
+    const g = this.decayed(weight, grad);
     const ms = tf.add(tf.mul(meanSquare, this.rho), tf.mul(tf.square(g), 1 - this.rho));
     meanSquare.assign(ms);
-    return tf.sub(value, tf.div(tf.mul(g, this.learningRate), tf.add(tf.sqrt(ms), this.epsilon)));
+    const step = tf.div(tf.mul(g, this.learningRate), tf.add(tf.sqrt(ms), this.epsilon));
+    return tf.sub(weight.read(), step);
   }
 }
 

@@ -1,9 +1,9 @@
-// SgdMomentum on cpu: the hand-computed PyTorch update (weight decay on the dense kernel, not on
+// The trainer's optimizers on cpu. SgdMomentum: the hand-computed PyTorch update (weight decay on the dense kernel, not on
 // its bias), the same bits as the optimizer's former inline composite ops over several steps,
 // and no tensor left behind.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { SgdMomentum } from '../src/train/optimizers.js';
+import { RmsProp, SgdMomentum } from '../src/train/optimizers.js';
 
 /** A built dense layer 2 → 2: kernel [2, 2] (rank 2, decays) and bias [2] (rank 1, does not). */
 function denseLayer(): tf.layers.Layer {
@@ -117,5 +117,47 @@ describe('SgdMomentum', () => {
     optimizer.dispose();
     tf.dispose([...velocities.values()]);
     for (const w of [...ours.weights, ...former.weights]) w.dispose();
+  });
+});
+
+describe('Nesterov SGD and RMSprop, by hand', () => {
+  const values = (t: tf.Tensor | undefined) => Array.from((t as tf.Tensor).dataSync());
+
+  it("Nesterov: w ← w − η·(g + μ·v), v ← μ·v + g (PyTorch's form), decay on the kernel only", () => {
+    const layer = denseLayer();
+    const [kernel, bias] = layer.weights as [tf.LayerVariable, tf.LayerVariable];
+    const optimizer = new SgdMomentum({
+      learningRate: 0.1,
+      momentum: 0.9,
+      nesterov: true,
+      weightDecay: 0.5,
+    });
+    const grads = { [kernel.name]: tf.ones([2, 2]), [bias.name]: tf.tensor1d([1, -1]) };
+    optimizer.step(layer.weights, grads);
+    // Bias: v = g = (1, −1); w = (1, 2) − 0.1·(g + 0.9·v) = (1 − 0.19, 2 + 0.19).
+    expect(values(bias.read())[0]).toBeCloseTo(0.81, 6);
+    expect(values(bias.read())[1]).toBeCloseTo(2.19, 6);
+    // Kernel [0][0] = 1: g = 1 + 0.5·1 = 1.5, v = 1.5, w = 1 − 0.1·(1.5 + 1.35) = 0.715.
+    expect(values(kernel.read())[0]).toBeCloseTo(0.715, 6);
+    tf.dispose(Object.values(grads));
+    optimizer.dispose();
+    for (const w of layer.weights) w.dispose();
+  });
+
+  it("RMSprop in Keras's form: ε outside the root", () => {
+    const layer = denseLayer();
+    const [kernel, bias] = layer.weights as [tf.LayerVariable, tf.LayerVariable];
+    const optimizer = new RmsProp({ learningRate: 0.01, rho: 0.9, epsilon: 1e-7 });
+    const grads = { [kernel.name]: tf.fill([2, 2], 2), [bias.name]: tf.tensor1d([1e-4, 0]) };
+    optimizer.step(layer.weights, grads);
+    // ms = 0.1·g²; w −= 0.01·g / (√ms + ε): kernel 1 − 0.01·2/(√0.4 + 1e-7) = 0.968377…
+    expect(values(kernel.read())[0]).toBeCloseTo(1 - 0.02 / (Math.sqrt(0.4) + 1e-7), 6);
+    // A tiny gradient: 1e-4/(√1e-9 + 1e-7) = 1e-4/1.3162e-4 (ε inside the root would give 1e-4/3.3e-4).
+    expect(values(bias.read())[0]).toBeCloseTo(1 - (0.01 * 1e-4) / (Math.sqrt(1e-9) + 1e-7), 7);
+    expect(values(bias.read())[1]).toBe(2);
+    expect(values(optimizer.state().get(kernel.originalName))[0]).toBeCloseTo(0.4, 6);
+    tf.dispose(Object.values(grads));
+    optimizer.dispose();
+    for (const w of layer.weights) w.dispose();
   });
 });
