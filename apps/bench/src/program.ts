@@ -3,7 +3,7 @@
  * commands/. With no command it runs the main job, the zoo benchmark (`bench` with its defaults).
  */
 import { createRequire } from 'node:module';
-import { type BackendName, setBackend } from '@se/backends';
+import { BackendError, type BackendName, setBackend } from '@se/backends';
 import { Command, Option } from 'commander';
 import { addAblateCommand } from './commands/ablate.js';
 import { addBenchCommands, runBenchAction } from './commands/bench.js';
@@ -12,6 +12,7 @@ import { addExcitationsCommand } from './commands/excitations.js';
 import { addModelsCommand } from './commands/models.js';
 import { addSummaryCommand } from './commands/summary.js';
 import { addTrainCommands } from './commands/train.js';
+import { CliError } from './errors.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -48,7 +49,13 @@ export function createProgram(configure?: (program: Command) => void): Command {
         return;
       }
       // Report what was chosen on stderr, so that stdout stays the command's own output.
-      await setBackend(backend, { log: (line) => console.error(line) });
+      try {
+        await setBackend(backend, { log: (line) => console.error(line) });
+      } catch (error) {
+        if (error instanceof BackendError)
+          throw new CliError(`--backend ${backend}: ${error.message}`);
+        throw error;
+      }
     })
     .showHelpAfterError()
     .allowExcessArguments()

@@ -200,6 +200,15 @@ describe('results never mix', () => {
 });
 
 describe('failures and bad data', () => {
+  it('a backend that cannot start says which option, why and what to use', async () => {
+    const program = createProgram((p) => p.exitOverride());
+    await expect(
+      program.parseAsync(['--backend', 'webgl', 'train', '--model', 'cnn'], { from: 'user' }),
+    ).rejects.toThrow(
+      "--backend webgl: backend 'webgl' is not available: WebGL exists only in browsers, and this is Node. In Node, use 'wasm'",
+    );
+  });
+
   it('a bench in which a run failed exits non-zero, after finishing and reporting the others', {
     timeout: 300_000,
   }, async () => {
