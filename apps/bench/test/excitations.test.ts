@@ -19,6 +19,7 @@ import {
   stageOf,
   withoutLastStageSE,
 } from '../src/experiment/excitations.js';
+import { readJsonFile } from '../src/files.js';
 import { openRun } from '../src/train/open.js';
 import { evaluate } from '../src/train/trainer.js';
 
@@ -166,9 +167,7 @@ describe('se-zoo excitations on a trained run', () => {
     expect(lines[1]).toMatch(
       /^Test accuracy with all SE blocks \d+\.\d\d %; with the 3 SE blocks of stage 3 \(layer3\.0\.se, layer3\.1\.se, layer3\.2\.se\) replaced by the identity \d+\.\d\d % \([+-]\d+\.\d\d pp\), 1,740 parameters fewer$/,
     );
-    const saved = JSON.parse(
-      await readFile(join(reportDir, 'excitations.json'), 'utf8'),
-    ) as ExcitationReport;
+    const saved = await readJsonFile<ExcitationReport>(join(reportDir, 'excitations.json'), '');
     expect(saved.identity).toEqual(report.identity);
     const html = await readFile(join(reportDir, 'excitations.html'), 'utf8');
     expect(html.match(/<svg/g)?.length).toBe(9);

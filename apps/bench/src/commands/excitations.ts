@@ -13,6 +13,7 @@ import {
   parseClasses,
   withoutLastStageSE,
 } from '../experiment/excitations.js';
+import { writeJsonFile } from '../files.js';
 import { renderExcitationReport } from '../report/excitations.js';
 import { openRun } from '../train/open.js';
 import { evaluate } from '../train/trainer.js';
@@ -96,7 +97,7 @@ export async function excitationsCommand(
     };
     const dir = options.out ?? join(run.dir, 'excitations');
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'excitations.json'), `${JSON.stringify(report, null, 2)}\n`);
+    await writeJsonFile(join(dir, 'excitations.json'), report);
     await writeFile(join(dir, 'excitations.html'), await renderExcitationReport(report));
     log(formatIdentityCheck(identity));
     log(
