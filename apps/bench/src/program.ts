@@ -9,6 +9,7 @@ import { addAblateCommand } from './commands/ablate.js';
 import { addBenchCommands, runBenchAction } from './commands/bench.js';
 import { addConvertCommand } from './commands/convert.js';
 import { addExcitationsCommand } from './commands/excitations.js';
+import { addExportCommand } from './commands/export.js';
 import { addModelsCommand } from './commands/models.js';
 import { addSummaryCommand } from './commands/summary.js';
 import { addTrainCommands } from './commands/train.js';
@@ -70,6 +71,7 @@ export function createProgram(configure?: (program: Command) => void): Command {
   addExcitationsCommand(cli);
   addTrainCommands(cli);
   addConvertCommand(cli);
+  addExportCommand(cli);
   addModelsCommand(cli);
   addSummaryCommand(cli);
   return cli;

@@ -1,12 +1,16 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setBackend } from '@se/backends';
-import { createModel, exportPyTorchWeights } from '@se/core';
+import { createModel, exportPyTorchWeights, loadPyTorchWeights, RECIPES } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertCommand } from '../src/commands/convert.js';
+import { exportCommand, timmUse } from '../src/commands/export.js';
 import { evalCommand, trainCommand } from '../src/commands/train.js';
+import { recipeSpec } from '../src/experiment/bench.js';
+import { openRun } from '../src/train/open.js';
+import { buildRunModel } from '../src/train/trainer.js';
 
 let dir = '';
 beforeAll(async () => {
@@ -62,5 +66,60 @@ describe('se-zoo convert and eval', () => {
     const { accuracy, loss } = await evalCommand(out);
     expect(accuracy).toBe(result.testAccuracy);
     expect(loss).toBeCloseTo(result.testLoss, 5);
+  });
+});
+
+describe('se-zoo export: a run back to a timm state_dict', () => {
+  it('writes the checkpoint bit-exactly, BatchNorm statistics included, and says how timm loads it', {
+    timeout: 300_000,
+  }, async () => {
+    const run = join(dir, 'export-run');
+    await trainCommand({
+      model: 'seresnet20',
+      dataset: 'synthetic',
+      epochs: 1,
+      batch: 16,
+      trainLimit: 32,
+      testLimit: 16,
+      out: run,
+      log: () => {},
+    });
+    const file = join(dir, 'seresnet20.safetensors');
+    const lines: string[] = [];
+    const use = await exportCommand(run, file, { log: (l) => lines.push(l) });
+    expect(use).toBe(
+      'seresnet20 has no timm twin (timm has no CIFAR ResNets); the file loads back into SE Zoo with loadPyTorchWeights or `se-zoo convert --model seresnet20`',
+    );
+    expect(lines).toEqual([`wrote ${file}: ${use}`]);
+    const trained = await openRun(run);
+    const fresh = buildRunModel(trained.spec, trained.dataset);
+    const { loaded, missing, unexpected } = loadPyTorchWeights(fresh, await readFile(file));
+    expect([missing, unexpected]).toEqual([[], []]);
+    expect(loaded.length).toBeGreaterThan(0);
+    trained.model.weights.forEach((w, i) => {
+      const back = fresh.weights[i] as tf.LayerVariable;
+      expect(back.originalName).toBe(w.originalName);
+      expect(Array.from(back.read().dataSync())).toEqual(Array.from(w.read().dataSync()));
+    });
+    trained.model.dispose();
+    fresh.dispose();
+    await expect(exportCommand(run, join(dir, 'x.bin'))).rejects.toThrow(
+      `--out ${join(dir, 'x.bin')}: give a .safetensors file`,
+    );
+  });
+
+  it('names the timm model, or why timm cannot load the run', () => {
+    const spec = recipeSpec(RECIPES['hu2018-imagenet'], {
+      model: 'seresnet50',
+      se: true,
+      seed: 1,
+      epochs: 1,
+    });
+    expect(timmUse(spec, 10, [64, 64, 3])).toBe(
+      "timm model seresnet50: model = timm.create_model('seresnet50', num_classes=10); model.load_state_dict(safetensors.torch.load_file(path)) (input 64×64×3)",
+    );
+    expect(timmUse({ ...spec, se: { reduction: 8 } }, 10, [64, 64, 3])).toMatch(
+      /^the run's SE options \(\{"reduction":8\}\) differ from seresnet50's own, so timm's seresnet50 cannot load it/,
+    );
   });
 });
