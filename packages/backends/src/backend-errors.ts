@@ -3,6 +3,7 @@
 
 /** Why {@link setBackend} could not give the backend asked for; the message says what to do. */
 export class BackendError extends Error {
+  /** Always `'BackendError'`. */
   override name = 'BackendError';
   /** The backend asked for, as it was given to `setBackend`. */
   readonly backend: string;

@@ -15,35 +15,73 @@ export interface Augmentation {
   flip?: boolean;
 }
 
+/** SGD with momentum in PyTorch's form (`torch.optim.SGD`), optionally Nesterov's. */
+export interface SgdConfig {
+  /** Discriminates the optimizers. */
+  type: 'sgd';
+  /** Momentum μ: v ← μ·v + g. */
+  momentum: number;
+  /** Nesterov's form: w ← w − η·(g + μ·v) instead of w ← w − η·v. */
+  nesterov: boolean;
+}
+
+/** RMSprop in Keras's form: ms ← ρ·ms + (1 − ρ)·g², w ← w − η·g / (√ms + ε). */
+export interface RmsPropConfig {
+  /** Discriminates the optimizers. */
+  type: 'rmsprop';
+  /** Decay ρ of the running mean of squared gradients. */
+  rho: number;
+  /** ε, added outside the square root (Keras; tfjs adds it inside). */
+  epsilon: number;
+}
+
 /** The optimizer of a recipe. */
-export type OptimizerConfig =
-  /** SGD with momentum in PyTorch's form (`torch.optim.SGD`), optionally Nesterov's. */
-  | { type: 'sgd'; momentum: number; nesterov: boolean }
-  /** RMSprop in Keras's form: ms ← ρ·ms + (1 − ρ)·g², w ← w − η·g / (√ms + ε). */
-  | { type: 'rmsprop'; rho: number; epsilon: number };
+export type OptimizerConfig = SgdConfig | RmsPropConfig;
+
+/** Cosine decay from the peak rate to zero, per epoch. */
+export interface CosineSchedule {
+  /** Discriminates the schedules. */
+  type: 'cosine';
+}
+
+/** The rate multiplied by `factor` at each milestone. */
+export interface StepSchedule {
+  /** Discriminates the schedules. */
+  type: 'step';
+  /** Where the rate drops, as fractions of the run's epochs (e.g. 0.5 and 0.75). */
+  milestones: readonly number[];
+  /** What the rate is multiplied by at each milestone (e.g. 0.1). */
+  factor: number;
+}
+
+/** The same rate throughout. */
+export interface ConstantSchedule {
+  /** Discriminates the schedules. */
+  type: 'constant';
+}
 
 /** How the learning rate changes over the epochs of a run. */
-export type LearningRateSchedule =
-  /** Cosine decay from the peak rate to zero, per epoch. */
-  | { type: 'cosine' }
-  /** Multiplied by `factor` at each milestone, a fraction of the run's epochs. */
-  | { type: 'step'; milestones: readonly number[]; factor: number }
-  | { type: 'constant' };
+export type LearningRateSchedule = CosineSchedule | StepSchedule | ConstantSchedule;
 
 /** The training protocol of a run, but its length. */
 export interface Recipe {
+  /** The optimizer and its settings. */
   optimizer: OptimizerConfig;
   /** Initial (peak) learning rate. */
   learningRate: number;
+  /** How the learning rate changes over the run. */
   schedule: LearningRateSchedule;
   /** L2 weight decay on convolution and dense kernels (not on biases or BatchNorm). */
   weightDecay: number;
+  /** Images per training step. */
   batchSize: number;
+  /** Random augmentation of the training images. */
   augment: Augmentation;
 }
 
 /** A recipe and the run's length. */
 export interface Hyperparameters extends Recipe {
+  /** Epochs of the run. */
   epochs: number;
 }
 
@@ -108,6 +146,7 @@ export function describeRecipe(recipe: Recipe): string {
 
 /** A recipe with its name and where it comes from. */
 export interface NamedRecipe extends Recipe {
+  /** The recipe's name, e.g. `he2016-cifar`. */
   name: string;
   /** The paper or code it follows, and how it was adapted to short runs. */
   source: string;
