@@ -154,6 +154,8 @@ registerFileSystemRouter();
 
 export {
   type Augmentation,
+  type ConstantSchedule,
+  type CosineSchedule,
   defaultRecipe,
   describeRecipe,
   getRecipe,
@@ -166,4 +168,7 @@ export {
   RECIPES,
   type Recipe,
   type RecipeName,
+  type RmsPropConfig,
+  type SgdConfig,
+  type StepSchedule,
 } from './training/recipes.js';

@@ -152,8 +152,15 @@ export interface NamedRecipe extends Recipe {
   source: string;
 }
 
+/** A recipe's name. */
+export type RecipeName =
+  | 'he2016-cifar'
+  | 'zagoruyko2016-wrn'
+  | 'keras-cifar10-cnn'
+  | 'hu2018-imagenet';
+
 /** Every recipe, by name. */
-export const RECIPES = {
+export const RECIPES: Readonly<Record<RecipeName, NamedRecipe>> = {
   'he2016-cifar': {
     name: 'he2016-cifar',
     source:
@@ -198,10 +205,8 @@ export const RECIPES = {
     batchSize: 64,
     augment: { padCrop: 2, flip: true },
   },
-} as const satisfies Record<string, NamedRecipe>;
+};
 
-/** A recipe's name. */
-export type RecipeName = keyof typeof RECIPES;
 /** Every recipe name. */
 export const RECIPE_NAMES = Object.keys(RECIPES) as RecipeName[];
 
