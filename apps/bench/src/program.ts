@@ -11,6 +11,7 @@ import { addConvertCommand } from './commands/convert.js';
 import { addExcitationsCommand } from './commands/excitations.js';
 import { addExportCommand } from './commands/export.js';
 import { addModelsCommand } from './commands/models.js';
+import { addPredictCommands } from './commands/predict.js';
 import { addSummaryCommand } from './commands/summary.js';
 import { addTrainCommands } from './commands/train.js';
 import { CliError } from './errors.js';
@@ -18,7 +19,7 @@ import { CliError } from './errors.js';
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 /** Commands that only build, count, convert or render: they need no fast backend. */
-const LIGHT_COMMANDS = new Set(['models', 'summary', 'convert', 'report']);
+const LIGHT_COMMANDS = new Set(['models', 'summary', 'convert', 'report', 'download']);
 
 /**
  * The program; `cli.ts` runs it, tests parse arguments with it in-process. `configure` runs
@@ -72,6 +73,7 @@ export function createProgram(configure?: (program: Command) => void): Command {
   addTrainCommands(cli);
   addConvertCommand(cli);
   addExportCommand(cli);
+  addPredictCommands(cli);
   addModelsCommand(cli);
   addSummaryCommand(cli);
   return cli;

@@ -153,6 +153,58 @@ import { registerFileSystemRouter } from './io/file-system.js';
 registerFileSystemRouter();
 
 export {
+  findPretrained,
+  NoPretrainedWeightsError,
+  PRETRAINED,
+  type PretrainedConfig,
+  type PretrainedCropMode,
+  type PretrainedInterpolation,
+  type PretrainedModel,
+  pretrainedTags,
+} from './pretrained/configs.js';
+export {
+  browserStore,
+  type CacheLike,
+  type CacheStorageLike,
+  cachedHubFile,
+  defaultCacheDir,
+  type HubDownload,
+  HubError,
+  type HubErrorDetails,
+  type HubFault,
+  type HubFileOptions,
+  type HubProgress,
+  type HubStore,
+  type HubTarget,
+  type HubVerify,
+  hubCachePath,
+  hubFile,
+  hubUrl,
+  nodeStore,
+} from './pretrained/hub.js';
+export { IMAGENET_CLASSES, IMAGENET_SYNSETS } from './pretrained/imagenet-classes.js';
+export {
+  type ClassifyOptions,
+  type ClassProbability,
+  classify,
+  decodePredictions,
+  type LoadedModel,
+  type LoadModelOptions,
+  loadModel,
+  pretrainedConfig,
+  WEIGHTS_FILE,
+} from './pretrained/load.js';
+export {
+  decodeImage,
+  type ImageInput,
+  type PreprocessConfig,
+  type PreprocessCropMode,
+  type PreprocessInterpolation,
+  preprocess,
+  type RgbImage,
+  resizePillow,
+} from './pretrained/preprocess.js';
+export {
   type Augmentation,
   type ConstantSchedule,
   type CosineSchedule,

@@ -55,3 +55,11 @@ export async function parityError(url: URL, model: tf.LayersModel): Promise<numb
     return tf.max(tf.abs(tf.sub(y, expected))).dataSync()[0] ?? Number.POSITIVE_INFINITY;
   });
 }
+
+export {
+  type HubServer,
+  type HubServerFault,
+  type HubServerFileOptions,
+  type HubServerRequest,
+  startHubServer,
+} from './hub-server.js';

@@ -4,6 +4,7 @@ import { createModel, formatCount, formatMacs, listModels, summarize } from '@se
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
+import { formatPretrainedTable } from './predict.js';
 
 /** `[height, width, channels]`. */
 export type Shape3 = [number, number, number];
@@ -151,7 +152,15 @@ export function addModelsCommand(program: Command): void {
         'and the overhead of SE over the plain twin',
     )
     .argument('[filter]', "substring or glob of the names, e.g. 'seresnet*'")
-    .action((filter: string | undefined) => {
+    .option(
+      '--pretrained',
+      "list timm's pretrained checkpoints (name.tag) instead, with their top-1",
+    )
+    .action((filter: string | undefined, options: { pretrained?: boolean }) => {
+      if (options.pretrained) {
+        console.log(formatPretrainedTable(filter));
+        return;
+      }
       const progress = process.stderr.isTTY
         ? (name: string, index: number, total: number) =>
             process.stderr.write(`\rbuilding ${name} (${index + 1}/${total})…\x1b[K`)

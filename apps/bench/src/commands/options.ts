@@ -38,6 +38,7 @@ const NUMBER_OPTIONS: Record<string, NumberRule> = {
   testLimit: 'count',
   imageSize: 'count',
   inputSize: 'count',
+  top: 'count',
 };
 
 const flag = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
