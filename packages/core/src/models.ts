@@ -13,8 +13,8 @@ export interface ModelOptions {
   /** Whether to include the global pooling and classifier at the top (default true). */
   includeTop?: boolean;
   /**
-   * `null` (default): random initialisation. SE Zoo bundles no pretrained weights; load a timm
-   * checkpoint with `loadPyTorchWeights` (or `se-zoo convert`).
+   * `null` (default): random initialisation. For timm's pretrained weights use `loadModel`
+   * (downloads them from the Hugging Face Hub), or load a checkpoint with `loadPyTorchWeights`.
    */
   weights?: null;
   /** `[height, width, channels]`; `null` sizes accept any input at least the minimum size. */
