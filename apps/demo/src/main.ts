@@ -1,5 +1,6 @@
 // The demo page: choose a backend, build a small SE network, train it a few steps on
-// Fashion-MNIST samples, and chart the excitations of one of its SE blocks.
+// Fashion-MNIST samples, chart the excitations of one of its SE blocks, and classify an image
+// with a pretrained SE model (classify.ts).
 import { type BackendName, setBackend } from '@se/backends';
 import {
   countMacs,
@@ -15,20 +16,18 @@ import {
   SqueezeExcite,
 } from '@se/core';
 import '@se/resnet';
+import '@se/resnext';
 import '@se/vgg';
 import * as tf from '@tensorflow/tfjs';
 import { barChart, lineChart } from './charts.js';
+import { type ClassifySection, initClassify } from './classify.js';
 import { type ImageSet, loadFashionMnist } from './data.js';
+import { $ } from './dom.js';
 
 /** The registered models small enough to train in a page; those not registered are left out. */
 const DEMO_MODELS = ['se_cnn', 'cnn', 'seresnet20', 'resnet20', 'seresnet32', 'resnet32'];
 const INPUT_SHAPE: [number, number, number] = [28, 28, 1];
 
-const $ = <T extends HTMLElement>(id: string): T => {
-  const node = document.getElementById(id);
-  if (!node) throw new Error(`#${id} is missing from the page`);
-  return node as T;
-};
 const modelSelect = $<HTMLSelectElement>('model-select');
 const blockSelect = $<HTMLSelectElement>('block-select');
 const buildButton = $<HTMLButtonElement>('build-button');
@@ -38,6 +37,7 @@ const status = $('status');
 
 let data: { train: ImageSet; test: ImageSet } | null = null;
 let model: tf.LayersModel | null = null;
+let classifier: ClassifySection | null = null;
 let stepsDone = 0;
 const losses: number[] = [];
 
@@ -50,6 +50,7 @@ function setState(state: 'ready' | 'busy' | 'error', message = ''): void {
   buildButton.disabled = !idle || data === null;
   trainButton.disabled = !idle || model === null;
   exciteButton.disabled = !idle || model === null || blockSelect.options.length === 0;
+  classifier?.setIdle(idle);
 }
 
 /** Runs an action of a button, showing errors on the page instead of losing them. */
@@ -212,6 +213,7 @@ async function main(): Promise<void> {
   buildButton.addEventListener('click', () => run('Building…', async () => buildModel()));
   trainButton.addEventListener('click', () => run('Training…', train));
   exciteButton.addEventListener('click', () => run('Computing excitations…', excitations));
+  classifier = initClassify(run);
   setState('ready');
 }
 

@@ -1,14 +1,30 @@
 // Drives the built demo (apps/demo/dist, made by `vite build`) in headless Chromium: builds
 // se_cnn, trains it a few steps and charts an SE block's excitations, checking the numbers the
-// page shows. Uses Debian's Chromium (/usr/bin/chromium, or $CHROMIUM_PATH) through
-// playwright-core; skipped, saying so, where there is none.
+// page shows; then classifies a photo with a pretrained model whose (random) weights a local
+// Hub-shaped server serves, and again from Cache Storage once that server is gone. Uses Debian's
+// Chromium (/usr/bin/chromium, or $CHROMIUM_PATH) through playwright-core; skipped, saying so,
+// where there is none.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { countMacs, countParams, createModel } from '@se/core';
+import {
+  type ClassProbability,
+  countMacs,
+  countParams,
+  createModel,
+  exportPyTorchWeights,
+  findPretrained,
+  getModelInfo,
+  IMAGENET_CLASSES,
+  pretrainedConfig,
+  WEIGHTS_FILE,
+} from '@se/core';
+import '@se/resnet';
+import '@se/resnext';
 import '@se/vgg';
+import { type HubServer, startHubServer } from '@se/testing';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -18,6 +34,11 @@ const RESULTS = fileURLToPath(new URL('../test-results/', import.meta.url));
 const STEPS = 10;
 /** `DEMO_BACKEND=webgpu` (webgl, wasm, cpu) makes the page use that backend instead of choosing. */
 const BACKEND = process.env.DEMO_BACKEND;
+/** The smallest pretrained network the page offers: its 47 MB of weights keep the test quick. */
+const PRETRAINED_MODEL = pretrainedConfig('resnet18');
+const PHOTO = fileURLToPath(
+  new URL('../../../packages/core/test/fixtures/preprocess/photo.jpg', import.meta.url),
+);
 
 // se_cnn at 28×28×1 with 10 classes, by hand: convolutions 3·3·1·32 + 32 = 320, 9,248, 18,496
 // and 36,928; 28 → 26 → 13 → 11 → 5 leaves 5·5·64 = 1,600 features, so fc1 1,600·512 + 512 =
@@ -64,26 +85,81 @@ async function idle(page: Page, timeout = 180_000): Promise<void> {
   if (state === 'error') throw new Error(`the page shows: ${await page.textContent('#status')}`);
 }
 
+/** Waits for a classification's five rows (the page clears them when it starts one). */
+async function classified(page: Page): Promise<ClassProbability[]> {
+  await page.waitForFunction(
+    () =>
+      document.querySelectorAll('#predictions-body tr').length === 5 ||
+      document.body.dataset.state === 'error',
+    undefined,
+    { timeout: 180_000 },
+  );
+  await idle(page);
+  return page.$$eval('#predictions-body tr', (rows) =>
+    rows.map((row) => {
+      const data = (row as HTMLElement).dataset;
+      return {
+        index: Number(data.index),
+        label: data.label ?? '',
+        probability: Number(data.probability),
+      };
+    }),
+  );
+}
+
+/** Five ImageNet classes, each with its own label and a probability in (0, 1], most probable first. */
+function expectTop5(top: ClassProbability[]): void {
+  expect(top).toHaveLength(5);
+  for (const [rank, p] of top.entries()) {
+    expect(p.label).toBe(IMAGENET_CLASSES[p.index]);
+    expect(p.probability).toBeGreaterThan(0);
+    expect(p.probability).toBeLessThanOrEqual(1);
+    if (rank > 0) expect(p.probability).toBeLessThanOrEqual(top[rank - 1]?.probability ?? 0);
+  }
+  expect(new Set(top.map((p) => p.index)).size).toBe(5);
+}
+
+/** The download progress the page shows. */
+function progressOf(page: Page): Promise<{ value: number; max: number; source: string }> {
+  return page.$eval('#download-progress', (node) => {
+    const progress = node as HTMLProgressElement;
+    return { value: progress.value, max: progress.max, source: progress.dataset.source ?? '' };
+  });
+}
+
 describe.skipIf(!existsSync(CHROMIUM))('the browser demo', () => {
   let server: Server;
+  let hub: HubServer | null = null;
+  let url = '';
   let browser: Browser;
   let page: Page;
   const errors: string[] = [];
+  let firstTop: ClassProbability[] = [];
 
   beforeAll(async () => {
     if (!existsSync(join(DIST, 'index.html'))) {
       throw new Error('apps/demo/dist is missing: run `pnpm --filter @se/demo build` first');
     }
     server = await serve(DIST);
+    // The Hub (or a mirror) for the classify section: another origin, as huggingface.co is.
+    hub = await startHubServer();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       // WebGPU where Chromium can give it (SwiftShader on a GPU-less machine may not).
       args: ['--enable-unsafe-webgpu', '--enable-features=Vulkan'],
     });
-    page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
+    // A context of our own (browser.newPage's cannot open a second page): the offline check
+    // opens another page that shares its Cache Storage.
+    const context = await browser.newContext({ viewport: { width: 1100, height: 1400 } });
+    page = await context.newPage();
     page.on('pageerror', (error) => errors.push(error.message));
     const { port } = server.address() as AddressInfo;
-    await page.goto(`http://127.0.0.1:${port}/${BACKEND ? `?backend=${BACKEND}` : ''}`);
+    const query = new URLSearchParams({
+      hub: hub.endpoint,
+      ...(BACKEND ? { backend: BACKEND } : {}),
+    });
+    url = `http://127.0.0.1:${port}/?${query}`;
+    await page.goto(url);
     await idle(page, 60_000);
   });
 
@@ -93,6 +169,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the browser demo', () => {
       await page.screenshot({ path: join(RESULTS, 'demo.png'), fullPage: true });
     }
     await browser?.close();
+    await hub?.close();
     await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
   });
 
@@ -160,6 +237,88 @@ describe.skipIf(!existsSync(CHROMIUM))('the browser demo', () => {
       expect(value).toBeLessThan(1);
     }
     expect(errors).toEqual([]);
+  });
+
+  it('offers the pretrained SE models with Hub weights, and twins without SE', async () => {
+    const groups = await page.$$eval('#pretrained-select optgroup', (nodes) =>
+      nodes.map((node) => Array.from(node.querySelectorAll('option'), (option) => option.value)),
+    );
+    const [se = [], plain = []] = groups;
+    expect(se[0]).toBe('seresnet50.a1_in1k'); // timm's default, chosen first
+    expect(se).toEqual(
+      expect.arrayContaining(['seresnext50_32x4d.racm_in1k', 'seresnext101_32x4d.gluon_in1k']),
+    );
+    expect(plain).toEqual(expect.arrayContaining([PRETRAINED_MODEL.name, 'resnet50.a1_in1k']));
+    for (const name of [...se, ...plain]) {
+      const config = findPretrained(name);
+      expect(config.hubRepo, name).not.toBeNull();
+      expect(getModelInfo(config.model).se, name).toBe(se.includes(name));
+    }
+  });
+
+  it(`classifies a photo with ${PRETRAINED_MODEL.name} from the Hub server, showing the download`, async () => {
+    // Random weights in timm's layout, served as timm/<model>.<tag>/model.safetensors.
+    const model = createModel(PRETRAINED_MODEL.model, { classifierActivation: 'linear' });
+    const weights = exportPyTorchWeights(model);
+    model.dispose();
+    const repo = PRETRAINED_MODEL.hubRepo ?? '';
+    hub?.addFile(repo, WEIGHTS_FILE, weights);
+    await page.selectOption('#pretrained-select', PRETRAINED_MODEL.name);
+    await page.setInputFiles('#image-input', PHOTO);
+    firstTop = await classified(page);
+    console.log(`demo classify: ${await page.textContent('#classify-timing')}`);
+    expectTop5(firstTop);
+    expect(await progressOf(page)).toEqual({
+      value: weights.byteLength,
+      max: weights.byteLength,
+      source: 'hub',
+    });
+    expect(await page.textContent('#download-text')).toMatch(/\(100 %\)$/);
+    // One download, cross-origin (the server's CORS headers let the page read the checks').
+    expect(hub?.requests.map((r) => [r.method, r.path, r.status])).toEqual([
+      ['GET', `/${repo}/resolve/main/${WEIGHTS_FILE}`, 200],
+    ]);
+    mkdirSync(RESULTS, { recursive: true });
+    await page.locator('#classify-section').screenshot({ path: join(RESULTS, 'classify.png') });
+    expect(errors).toEqual([]);
+  });
+
+  it('classifies it again offline, from Cache Storage, once the Hub server is gone', async () => {
+    await hub?.close();
+    hub = null;
+    // A fresh page of the same browser context: nothing in memory, the same Cache Storage.
+    const offline = await page.context().newPage();
+    offline.on('pageerror', (error) => errors.push(error.message));
+    try {
+      await offline.goto(url);
+      await idle(offline, 60_000);
+      await offline.selectOption('#pretrained-select', PRETRAINED_MODEL.name);
+      await offline.waitForFunction(() =>
+        document.getElementById('pretrained-description')?.textContent?.includes('Cache Storage'),
+      );
+      await offline.setInputFiles('#image-input', PHOTO);
+      const top = await classified(offline);
+      expect(await progressOf(offline)).toEqual({ value: 1, max: 1, source: 'cache' });
+      // The same weights and image: the same classes and probabilities.
+      expect(top.map((p) => p.index)).toEqual(firstTop.map((p) => p.index));
+      for (const [i, p] of top.entries()) {
+        expect(p.probability).toBeCloseTo(firstTop[i]?.probability ?? Number.NaN, 6);
+      }
+      // A checkpoint never downloaded has nowhere to come from now: the page says why.
+      await offline.selectOption('#pretrained-select', 'seresnet50.a1_in1k');
+      await offline.click('#classify-button');
+      await offline.waitForFunction(() => document.body.dataset.state !== 'busy', undefined, {
+        timeout: 60_000,
+      });
+      expect(await offline.getAttribute('body', 'data-state')).toBe('error');
+      expect(await offline.textContent('#status')).toMatch(
+        /^Could not reach http:\/\/127\.0\.0\.1:\d+\/timm\/seresnet50\.a1_in1k\//,
+      );
+      expect(await offline.textContent('#download-text')).toMatch(/^failed/);
+      expect(errors).toEqual([]);
+    } finally {
+      await offline.close();
+    }
   });
 });
 

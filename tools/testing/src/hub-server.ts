@@ -72,10 +72,22 @@ interface Entry {
 const RESOLVE = /^\/(.+)\/resolve\/main\/(.+)$/;
 
 /**
+ * The Hub's CORS answer, so a page on another origin (a browser test's local server) can fetch
+ * the files and read the headers the download checks (size, sha256, range, error message).
+ */
+const CORS_HEADERS: Record<string, string> = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Expose-Headers':
+    'Content-Length, Content-Range, ETag, X-Linked-Etag, X-Linked-Size, X-Error-Code, X-Error-Message',
+};
+
+/**
  * Starts a server that answers like the Hub: 200 (or 206 for `Range: bytes=N-`, 416 past the
  * end) with `Content-Length`, `ETag` and the LFS headers; an unknown file of a known repository is
  * 404 (`X-Error-Code: EntryNotFound`), an unknown repository 401 (`RepoNotFound`), as the Hub
- * answers anonymous clients.
+ * answers anonymous clients. Every answer carries the Hub's CORS headers
+ * (`Access-Control-Allow-Origin: *`, the checked headers exposed), and a preflight (`OPTIONS`)
+ * is answered 204, so browser pages on any origin can download from it.
  *
  * @example
  * ```ts
@@ -141,6 +153,19 @@ export async function startHubServer(): Promise<HubServer> {
   };
 
   const server = createServer((req, res) => {
+    for (const [name, value] of Object.entries(CORS_HEADERS)) res.setHeader(name, value);
+    if (req.method === 'OPTIONS') {
+      // A preflight, for a fetch with non-simple headers (`Range` when resuming).
+      finish(req, res, 204);
+      res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS');
+      res.setHeader(
+        'Access-Control-Allow-Headers',
+        req.headers['access-control-request-headers'] ?? 'Range, Accept-Encoding',
+      );
+      res.setHeader('Access-Control-Max-Age', '600');
+      res.end();
+      return;
+    }
     const path = decodeURI((req.url ?? '').split('?')[0] ?? '');
     const cdn = /^\/cdn\/([0-9a-f]{64})\/(.+)$/.exec(path);
     if (cdn) {
