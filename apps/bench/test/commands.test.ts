@@ -1,4 +1,7 @@
+import { registerTwins } from '@se/core';
+import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { MODEL_COUNTS } from '../src/commands/model-counts.js';
 import { modelsCommand, overheadPercent } from '../src/commands/models.js';
 import { parseInputShape, summaryCommand } from '../src/commands/summary.js';
 import { CliError } from '../src/errors.js';
@@ -20,7 +23,8 @@ describe('se-zoo models', () => {
       onProgress: (name) => progress.push(name),
     });
     expect(rows.map((row) => row.name)).toEqual(['resnet18']);
-    expect(progress).toEqual(['resnet18']);
+    // Its counts come from the generated table: nothing is built.
+    expect(progress).toEqual([]);
     const [row] = rows;
     expect(row).toMatchObject({
       name: 'resnet18',
@@ -54,6 +58,62 @@ describe('se-zoo models', () => {
     expect(row?.macs).toBeGreaterThan(RESNET18_MACS);
     expect(row?.overhead?.macs).toBeLessThan(0.1);
     expect(text).toMatch(/\+0\.\d\d% \/ \+0\.\d\d% vs resnet18/);
+  });
+
+  it('builds and counts a registered model that the generated table lacks', () => {
+    // A family registered after the table was generated (test/model-counts.test.ts checks that
+    // the table has every model the zoo registers): a conv, optionally an SE gate, a classifier.
+    registerTwins({
+      plain: 'models_test_tiny',
+      se: 'models_test_se_tiny',
+      build: (options, seByDefault, defaultName) => {
+        const input = tf.input({ shape: options.inputShape ?? [8, 8, 3] });
+        let x = tf.layers
+          .conv2d({ filters: 16, kernelSize: 3, padding: 'same', useBias: false })
+          .apply(input) as tf.SymbolicTensor;
+        if (options.se ?? seByDefault) {
+          const squeezed = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
+          const reduced = tf.layers.dense({ units: 4 }).apply(squeezed) as tf.SymbolicTensor;
+          const gate = tf.layers
+            .dense({ units: 16, activation: 'sigmoid' })
+            .apply(reduced) as tf.SymbolicTensor;
+          const scale = tf.layers.reshape({ targetShape: [1, 1, 16] }).apply(gate);
+          x = tf.layers.multiply().apply([x, scale as tf.SymbolicTensor]) as tf.SymbolicTensor;
+        }
+        const pooled = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
+        const output = tf.layers.dense({ units: 10 }).apply(pooled) as tf.SymbolicTensor;
+        return tf.model({ inputs: input, outputs: output, name: options.name ?? defaultName });
+      },
+      info: {
+        family: 'models-test',
+        package: 'test',
+        defaultInputShape: [8, 8, 3],
+        minInputSize: 8,
+      },
+      description: { plain: 'A tiny CNN', se: 'A tiny CNN with SE' },
+    });
+    expect(MODEL_COUNTS).not.toHaveProperty('models_test_tiny');
+    const progress: string[] = [];
+    const { rows, text } = modelsCommand('models_test_*', {
+      onProgress: (name, index, total) => progress.push(`${name} ${index + 1}/${total}`),
+    });
+    expect(progress).toEqual(['models_test_se_tiny 1/2', 'models_test_tiny 2/2']);
+    // conv 3·3·3·16 = 432 weights at 8×8 (27,648 MACs); the SE gate 16·4+4 and 4·16+16 weights
+    // (64 + 64 MACs); the classifier 16·10+10 (160 MACs).
+    const plain = { params: 432 + 170, macs: 27_648 + 160 };
+    const se = { params: plain.params + 68 + 80, macs: plain.macs + 128 };
+    expect(rows).toMatchObject([
+      { name: 'models_test_se_tiny', se: true, twin: 'models_test_tiny', inputShape: [8, 8, 3] },
+      { name: 'models_test_tiny', se: false, twin: 'models_test_se_tiny', inputShape: [8, 8, 3] },
+    ]);
+    const [seRow, plainRow] = rows;
+    expect(plainRow).toMatchObject(plain);
+    expect(plainRow?.overhead).toBeUndefined();
+    expect(seRow).toMatchObject(se);
+    expect(seRow?.overhead?.params).toBeCloseTo(overheadPercent(se.params, plain.params), 10);
+    expect(seRow?.overhead?.macs).toBeCloseTo(overheadPercent(se.macs, plain.macs), 10);
+    expect(text).toMatch(/models_test_se_tiny .* \+24\.58% \/ \+0\.46% vs models_test_tiny/);
+    expect(text).toMatch(/2 models$/);
   });
 
   it('reports a filter that matches nothing', () => {

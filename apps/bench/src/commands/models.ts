@@ -1,9 +1,17 @@
 /** `se-zoo models`: the registry with parameters, MACs and the cost of SE. */
 import '../zoo.js';
-import { createModel, formatCount, formatMacs, listModels, summarize } from '@se/core';
+import {
+  createModel,
+  formatCount,
+  formatMacs,
+  listModels,
+  type ModelInfo,
+  summarize,
+} from '@se/core';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
+import { MODEL_COUNTS } from './model-counts.js';
 import { formatPretrainedTable } from './predict.js';
 
 /** `[height, width, channels]`. */
@@ -54,16 +62,85 @@ export interface ModelRow {
   overhead?: { params: number; macs: number };
 }
 
+/**
+ * What `se-zoo models` needs of one model: its counts at its default input size and, for an SE
+ * model whose twin is registered, the twin's counts at that same size (for the overhead).
+ * model-counts.ts holds them for every registered model, generated from the built models.
+ */
+export interface ModelCounts {
+  /** The model's `defaultInputShape` when the table was generated. */
+  input: Shape3;
+  params: number;
+  macs: number;
+  /** The plain twin at `input`, for an SE model whose twin is registered. */
+  twin?: { name: string } & Measurement;
+}
+
+/** The twin `se-zoo models` compares `info` with: an SE model's registered plain twin. */
+function comparedTwin(info: ModelInfo): string | undefined {
+  return info.se && info.twin && isRegistered(info.twin) ? info.twin : undefined;
+}
+
+/**
+ * Builds each of `infos` (and each SE model's twin) on the current backend and counts it, as
+ * scripts/gen-model-counts.mjs does to generate model-counts.ts. Slow: a minute or more for the
+ * whole registry on the cpu backend.
+ */
+export function countModels(
+  infos: readonly ModelInfo[],
+  onProgress?: (name: string, index: number, total: number) => void,
+): Record<string, ModelCounts> {
+  const cache = new Map<string, Measurement>();
+  const measured = (name: string, shape: Shape3): Measurement => {
+    const key = `${name}@${formatShape(shape)}`;
+    let result = cache.get(key);
+    if (!result) {
+      result = measure(name, shape);
+      cache.set(key, result);
+    }
+    return result;
+  };
+  const counts: Record<string, ModelCounts> = {};
+  infos.forEach((info, index) => {
+    onProgress?.(info.name, index, infos.length);
+    const input = [...info.defaultInputShape] as Shape3;
+    const own = measured(info.name, input);
+    const entry: ModelCounts = { input, params: own.params, macs: own.macs };
+    const twin = comparedTwin(info);
+    // The twin is counted at this model's input size, so that MACs compare like with like.
+    if (twin) entry.twin = { name: twin, ...measured(twin, input) };
+    counts[info.name] = entry;
+  });
+  return counts;
+}
+
+/** The generated counts of `info`, unless the table lacks it or was made for another input or twin. */
+function tabulated(info: ModelInfo): ModelCounts | undefined {
+  const entry = Object.hasOwn(MODEL_COUNTS, info.name) ? MODEL_COUNTS[info.name] : undefined;
+  if (
+    !entry ||
+    formatShape(entry.input) !== formatShape(info.defaultInputShape) ||
+    entry.twin?.name !== comparedTwin(info)
+  ) {
+    return undefined;
+  }
+  return entry;
+}
+
 /** Options of {@link modelsCommand}. */
 export interface ModelsOptions {
-  /** Called before each model is built (they take a while on the cpu backend). */
+  /**
+   * Called before each model that has to be built (they take a while on the cpu backend): only
+   * those missing from the generated table, model-counts.ts, e.g. a newly registered family.
+   */
   onProgress?: (name: string, index: number, total: number) => void;
 }
 
 /**
  * `se-zoo models [filter]`: every registered model matching `filter` (a substring or a glob such
  * as `seresnet*`, as `listModels` takes it) with its parameters, MACs at its default input size,
- * and the overhead of SE over its plain twin.
+ * and the overhead of SE over its plain twin. The counts come from model-counts.ts, generated
+ * at build time; a model it lacks is built and counted.
  */
 export function modelsCommand(
   filter?: string,
@@ -79,36 +156,24 @@ export function modelsCommand(
             'run `se-zoo models` to list them).',
     );
   }
-  const cache = new Map<string, Measurement>();
-  const measured = (name: string, shape: Shape3): Measurement => {
-    const key = `${name}@${formatShape(shape)}`;
-    let result = cache.get(key);
-    if (!result) {
-      result = measure(name, shape);
-      cache.set(key, result);
-    }
-    return result;
-  };
-  const rows = infos.map((info, index): ModelRow => {
-    options.onProgress?.(info.name, index, infos.length);
-    const inputShape = [...info.defaultInputShape] as Shape3;
-    const own = measured(info.name, inputShape);
+  const missing = infos.filter((info) => !tabulated(info));
+  const built = missing.length > 0 ? countModels(missing, options.onProgress) : {};
+  const rows = infos.map((info): ModelRow => {
+    const counts = tabulated(info) ?? (built[info.name] as ModelCounts);
     const row: ModelRow = {
       name: info.name,
       family: info.family,
       package: info.package,
       se: info.se,
-      inputShape,
-      params: own.params,
-      macs: own.macs,
+      inputShape: [...counts.input],
+      params: counts.params,
+      macs: counts.macs,
     };
     if (info.twin) row.twin = info.twin;
-    if (info.se && info.twin && isRegistered(info.twin)) {
-      // The twin is counted at this model's input size, so that MACs compare like with like.
-      const base = measured(info.twin, inputShape);
+    if (counts.twin) {
       row.overhead = {
-        params: overheadPercent(own.params, base.params),
-        macs: overheadPercent(own.macs, base.macs),
+        params: overheadPercent(counts.params, counts.twin.params),
+        macs: overheadPercent(counts.macs, counts.twin.macs),
       };
     }
     return row;

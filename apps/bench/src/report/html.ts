@@ -4,14 +4,16 @@
  * each (no scripts, no network).
  */
 import { describeRecipe, type Recipe } from '@se/core';
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import type * as vl from 'vega-lite';
 import type { ExperimentSetup, FailedRun } from '../experiment/runner.js';
 import type { RunResult } from '../train/run.js';
 
 /** Renders a Vega-Lite spec to an SVG string, in Node, with no browser and no network. */
 export async function renderSvg(spec: vl.TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
+  // Loaded when a report is drawn: they take half a second to import, which `se-zoo models`
+  // and the other commands without reports need not pay.
+  const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
+  const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
   } finally {
