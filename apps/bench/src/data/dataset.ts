@@ -99,3 +99,13 @@ export function headOf(set: ImageSet, count: number): ImageSet {
     count: n,
   };
 }
+
+/** Checks that a dataset has images to train and test on; the error names where it came from. */
+export function checkNotEmpty(dataset: Dataset): void {
+  for (const [split, set] of [
+    ['training', dataset.train],
+    ['test', dataset.test],
+  ] as const) {
+    if (set.count === 0) throw new DataError(dataset.source, `holds no ${split} images`);
+  }
+}

@@ -1,5 +1,5 @@
 import { loadCifar } from './cifar.js';
-import { DataError, type Dataset } from './dataset.js';
+import { checkNotEmpty, type Dataset } from './dataset.js';
 import { DEBIAN_FASHION_MNIST, loadIdxDataset } from './idx.js';
 import { syntheticDataset } from './synthetic.js';
 
@@ -33,11 +33,6 @@ async function load(name: string, dir?: string): Promise<Dataset> {
  */
 export async function loadDataset(name: string, dir?: string): Promise<Dataset> {
   const dataset = await load(name, dir);
-  for (const [split, set] of [
-    ['training', dataset.train],
-    ['test', dataset.test],
-  ] as const) {
-    if (set.count === 0) throw new DataError(dataset.source, `holds no ${split} images`);
-  }
+  checkNotEmpty(dataset);
   return dataset;
 }

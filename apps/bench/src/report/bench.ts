@@ -4,6 +4,7 @@ import type * as vl from 'vega-lite';
 import { type BenchSummary, type PairSummary, TARGET_HALF_WIDTH } from '../experiment/bench.js';
 import { formatDuration } from '../experiment/progress.js';
 import {
+  ACCURACY_AXIS,
   CHART,
   escapeHtml,
   htmlPage,
@@ -93,13 +94,7 @@ function accuracyAgainst(summary: BenchSummary, what: 'macs' | 'params'): vl.Top
   const title = what === 'macs' ? 'MACs per image (millions)' : 'parameters (millions)';
   // From zero: SE's cost is small, and an axis zoomed onto it would make it look large.
   const x = { field: 'x', type: 'quantitative', title, scale: { zero: true } } as const;
-  const y = {
-    field: 'accuracy',
-    type: 'quantitative',
-    title: 'test accuracy',
-    scale: { zero: false },
-    axis: { format: '.1%' },
-  } as const;
+  const y = ACCURACY_AXIS;
   return {
     title: `Mean test accuracy (± std) against ${what === 'macs' ? 'MACs' : 'parameters'}`,
     width: CHART.width,

@@ -43,6 +43,15 @@ export const VARIANT_COLORS = {
   scale: { domain: ['plain', 'SE'], range: ['#4c78a8', '#e45756'] },
 } as const;
 
+/** The y axis of every accuracy chart: zoomed to the data, to a tenth of a percent. */
+export const ACCURACY_AXIS = {
+  field: 'accuracy',
+  type: 'quantitative',
+  title: 'test accuracy',
+  scale: { zero: false },
+  axis: { format: '.1%' },
+} as const;
+
 /** Above this many SE/plain pairs, a bench's learning curves get one small chart per pair. */
 const FACET_ABOVE = 1;
 
@@ -81,13 +90,7 @@ export function learningCurves(
     })),
   );
   const x = epochAxis(runs);
-  const y = {
-    field: 'accuracy',
-    type: 'quantitative',
-    title: 'test accuracy',
-    scale: { zero: false },
-    axis: { format: '.1%' },
-  } as const;
+  const y = ACCURACY_AXIS;
   const color = byVariant
     ? ({
         field: 'variant',

@@ -6,7 +6,7 @@ import { countMacs, countParams, createModel, learningRateAt } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
 import { listDifferences } from '../compare.js';
 import { type Batch, batchCount, batches } from '../data/batches.js';
-import { DataError, type Dataset, type ImageSet } from '../data/dataset.js';
+import { checkNotEmpty, type Dataset, type ImageSet } from '../data/dataset.js';
 import { withSeededRandom } from '../data/random.js';
 import {
   DamagedFileError,
@@ -109,16 +109,6 @@ export function buildRunModel(
     throw new Error(
       `${spec.model} cannot take the ${inputShape.join('×')} images of ${dataset.name}${spec.imageSize ? ' (--image-size)' : ''}: ${(error as Error).message}`,
     );
-  }
-}
-
-/** Checks that a dataset has images to train and test on. */
-export function checkTrainable(dataset: Dataset): void {
-  for (const [split, set] of [
-    ['training', dataset.train],
-    ['test', dataset.test],
-  ] as const) {
-    if (set.count === 0) throw new DataError(dataset.source, `holds no ${split} images`);
   }
 }
 
@@ -259,7 +249,7 @@ export async function trainRun(
   dir: string,
   options: TrainOptions = {},
 ): Promise<RunResult> {
-  checkTrainable(dataset);
+  checkNotEmpty(dataset);
   await mkdir(dir, { recursive: true });
   const unlock = await lockDirectory(dir);
   try {

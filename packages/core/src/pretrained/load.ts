@@ -59,30 +59,6 @@ function classifierOf(model: tf.LayersModel): tf.layers.Layer | undefined {
 }
 
 /**
- * Checks a state_dict against the model before anything is assigned: every tensor the model needs
- * is there with its shape, except the classifier when `newHead` (another `classes`, or no top),
- * which keeps its fresh initialisation. Returns the keys to skip.
- */
-function headKeys(
-  model: tf.LayersModel,
-  tensors: Map<string, RawTensor>,
-  newHead: boolean,
-): Set<string> {
-  const mapping = torchStateDictMapping(model).filter((m) => m.weightIndex !== null);
-  const expected = new Map(mapping.map((m) => [m.key, m]));
-  const output = classifierOf(model);
-  const skip = new Set<string>();
-  for (const [key, tensor] of tensors) {
-    if (AUXILIARY.test(key)) skip.add(key);
-    const m = expected.get(key);
-    const fits = m !== undefined && m.torchShape.join() === tensor.shape.join();
-    // With a new head, the file's classifier is left out: the model has none, or another shape.
-    if (newHead && !fits && (m === undefined || m.layer === output)) skip.add(key);
-  }
-  return skip;
-}
-
-/**
  * Builds a registered model and loads timm's pretrained weights for it from the Hugging Face
  * Hub (`timm/<model>.<tag>`, cached; see {@link hubFile}). `name` is `<model>` (timm's default
  * tag) or `<model>.<tag>`. The input size is the configuration's unless `inputShape` says
@@ -121,19 +97,25 @@ export async function loadModel(
     const newHead =
       modelOptions.includeTop === false ||
       (modelOptions.classes !== undefined && modelOptions.classes !== config.numClasses);
-    let skip = new Set<string>();
+    // The file is parsed and checked once, by the verify hook (which hubFile runs for a download
+    // and for a cached file alike); the load then assigns what the check kept.
+    const checked: { tensors?: Map<string, RawTensor>; skip: Set<string> } = { skip: new Set() };
     const verify = (bytes: Uint8Array) => {
       const { tensors } = readSafetensors(bytes);
-      skip = headKeys(model, tensors, newHead);
-      // A dry run: throws naming every missing, unexpected or misshapen tensor, assigns nothing.
-      checkStateDict(model, tensors, skip, newHead);
+      checked.skip = checkStateDict(model, tensors, newHead);
+      checked.tensors = tensors;
     };
     const bytes = await hubFile(config.hubRepo, WEIGHTS_FILE, {
       ...hub,
       verify,
       model: config.model,
     });
-    loadPyTorchWeights(model, bytes, { ignore: (key) => skip.has(key), strict: !newHead });
+    if (!checked.tensors) verify(bytes);
+    const { skip } = checked;
+    loadPyTorchWeights(model, checked.tensors ?? bytes, {
+      ignore: (key) => skip.has(key),
+      strict: !newHead,
+    });
   } catch (error) {
     model.dispose();
     throw error;
@@ -141,17 +123,30 @@ export async function loadModel(
   return { model, config };
 }
 
-/** Throws unless `tensors` (less `skip`) covers the model, but for a new head's tensors. */
+/**
+ * Checks a state_dict against the model before anything is assigned: every tensor the model needs
+ * is there with its shape, except the classifier when `newHead` (another `classes`, or no top),
+ * which keeps its fresh initialisation; throws naming every missing, unexpected or misshapen
+ * tensor. Returns the keys of the file to skip.
+ */
 function checkStateDict(
   model: tf.LayersModel,
   tensors: Map<string, RawTensor>,
-  skip: Set<string>,
   newHead: boolean,
-): void {
+): Set<string> {
   const output = classifierOf(model);
   const all = torchStateDictMapping(model);
   // `num_batches_tracked` has no tfjs weight: the file may hold it, the model needs none.
   const mapping = all.filter((m) => m.weightIndex !== null);
+  const expected = new Map(mapping.map((m) => [m.key, m]));
+  const skip = new Set<string>();
+  for (const [key, tensor] of tensors) {
+    if (AUXILIARY.test(key)) skip.add(key);
+    const m = expected.get(key);
+    const fits = m !== undefined && m.torchShape.join() === tensor.shape.join();
+    // With a new head, the file's classifier is left out: the model has none, or another shape.
+    if (newHead && !fits && (m === undefined || m.layer === output)) skip.add(key);
+  }
   const missing = mapping.filter((m) =>
     !tensors.has(m.key) || skip.has(m.key) ? !(newHead && m.layer === output) : false,
   );
@@ -181,6 +176,7 @@ function checkStateDict(
   if (problems.length > 0) {
     throw new Error(`the weights do not fit ${model.name}: the file ${problems.join('; ')}`);
   }
+  return skip;
 }
 
 /** One class of a prediction. */
