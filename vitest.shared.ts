@@ -11,6 +11,7 @@ const source = (pkg: string): string =>
 export const sharedTestConfig: UserWorkspaceConfig = {
   resolve: {
     alias: {
+      '@se/backends': source('backends'),
       '@se/core': source('core'),
       '@se/resnet': source('resnet'),
       '@se/resnext': source('resnext'),

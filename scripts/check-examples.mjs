@@ -30,7 +30,11 @@ function sourceFiles(dir) {
 
 /** The name of the declaration a doc comment documents, from the code that follows it. */
 function documentedSymbol(after) {
-  const line = after.split('\n').find((l) => l.trim() !== '' && !l.trim().startsWith('@')) ?? '';
+  const line =
+    after
+      .split('\n')
+      .find((l) => l.trim() !== '' && !l.trim().startsWith('@') && !l.trim().startsWith('//')) ??
+    '';
   const declaration = line.match(
     /\b(?:function\*?|class|interface|type|const|let|var|enum|namespace)\s+([A-Za-z_$][\w$]*)/,
   );

@@ -45,9 +45,9 @@ function turboExitCodes(summaryPath) {
 
 const exitCodes = turboExitCodes(process.argv[3]);
 
-/** Directories of the workspace packages (pnpm-workspace.yaml: packages/*, apps/*). */
+/** Directories of the workspace packages (pnpm-workspace.yaml: packages/*, apps/*, benchmarks). */
 function workspacePackages() {
-  const dirs = [];
+  const dirs = [join(root, 'benchmarks')].filter((dir) => existsSync(join(dir, 'package.json')));
   for (const group of ['packages', 'apps']) {
     const base = join(root, group);
     if (!existsSync(base)) continue;

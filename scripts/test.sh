@@ -49,6 +49,8 @@ step lint pnpm lint
 step typecheck pnpm typecheck
 # `pnpm run docs`, not `pnpm docs`: pnpm hands `docs` to npm (`npm docs` opens a browser URL).
 step docs pnpm run docs
+# No module imports itself through others (madge over every package's sources).
+step circles pnpm check-circles
 # Every TSDoc @example compiles against the built packages' type declarations.
 step examples pnpm check-examples
 # Each published package, packed and installed alone with npm (no workspace), builds its models.
@@ -56,7 +58,7 @@ step pack pnpm pack-check
 # `changeset version`, in a temp copy, releases every published package with a changelog.
 step changesets pnpm changeset-check
 
-rm -rf packages/*/test-results apps/*/test-results .turbo/runs
+rm -rf packages/*/test-results apps/*/test-results benchmarks/test-results .turbo/runs
 # --continue=dependencies-successful: one package's failing tests do not stop the others'.
 # --summarize: .turbo/runs/*.json records each package's exit code for the summary below.
 # --concurrency=2: two packages' suites at a time (each runs its files in parallel itself); more

@@ -6,7 +6,7 @@
 #                                  both sides, e.g. --parts profile (default: kernels,models)
 #   pnpm bench:gpu --collect DIR...  file device runs' results (each DIR holds <date>*.json and
 #                                  table*.md): benchmarks/gpu/<date>*.json and the README table
-#   pnpm bench:gpu --zoo [--smoke]   se-zoo bench on the GPU (issue 6): see scripts/gpu/zoo.sh
+#   pnpm bench:gpu --zoo [--smoke]   se-zoo bench on the GPU: see scripts/gpu/zoo.sh
 #   pnpm bench:gpu --zoo-collect DIR...
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -19,7 +19,7 @@ if [ "${1:-}" = "--collect" ]; then
   shift
   exec node scripts/gpu/collect.mjs "$@"
 fi
-TURBO_TELEMETRY_DISABLED=1 pnpm exec turbo run build --filter=@se/backends --output-logs=errors-only
+TURBO_TELEMETRY_DISABLED=1 pnpm exec turbo run build --filter=@se/benchmarks --output-logs=errors-only
 if [ "${1:-}" = "--smoke" ]; then
   shift
   bash scripts/gpu/pack.sh --smoke
@@ -40,8 +40,8 @@ cat <<'TXT'
 calls of at most 10 minutes each, one per part:
   bash .devcarry/device.sh --parts kernels 2>&1
   bash .devcarry/device.sh --parts models 2>&1
-  bash .devcarry/device.sh --parts grouped 2>&1   (grouped-convolution methods, issue 8)
-  bash .devcarry/device.sh --parts profile 2>&1   (per-kernel time of a training step, issue 7)
+  bash .devcarry/device.sh --parts grouped 2>&1   (grouped-convolution methods and variants)
+  bash .devcarry/device.sh --parts profile 2>&1   (per-kernel time of a training step)
 Then, here:
   pnpm bench:gpu --collect <files_at of each reply>...
 TXT

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole GPU benchmark, on the GPU machine, in one call: PyTorch's reference figures first
-# (gpu_reference.py), then SE Zoo's (the bundled bench/gpu.ts), which adds the PyTorch ratios.
+# (gpu_reference.py), then SE Zoo's (the bundled benchmarks/src/gpu.ts), which adds the PyTorch ratios.
 #   bash .devcarry/device.sh [--parts kernels|models|grouped|profile|kernels,models] [--models a,b]
-#   bash .devcarry/device.sh --parts profile 2>&1    (per-kernel time of a training step, issue 7)
+#   bash .devcarry/device.sh --parts profile 2>&1    (per-kernel time of a training step)
 # Writes under $OUT: torch.json, <date>.json, table.md and the logs.
 set -uo pipefail
 dir=$(cd "$(dirname "$0")" && pwd)

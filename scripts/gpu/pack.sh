@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds .devcarry/ (git-ignored): everything a bare GPU machine needs to run the GPU benchmark
-# through WebGPU (Dawn on Vulkan) with no registry access there: bench/gpu.ts bundled into
+# through WebGPU (Dawn on Vulkan) with no registry access there: benchmarks/src/gpu.ts bundled into
 # app.mjs, this machine's `node` and Dawn's `dawn.node` (xz), the Vulkan loader (.deb), the
 # workloads (plan.json), PyTorch's reference script and the scripts that run it all.
 #   bash scripts/gpu/pack.sh            .devcarry/, for the GPU machine (about 34 MiB)
 #   bash scripts/gpu/pack.sh --smoke    .devcarry-smoke/, tiny workloads, to run here
-# Needs a build of @se/backends' workspace dependencies (scripts/gpu/bench.sh makes it).
+# Needs a build of @se/benchmarks' workspace dependencies (scripts/gpu/bench.sh makes it).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -15,10 +15,10 @@ if [ "${1:-}" = "--smoke" ]; then smoke=(--smoke); out=$root/.devcarry-smoke; fi
 source scripts/gpu/runtime.sh
 mkdir -p "$out"
 # 1. The app, bundled with its workspace packages (scripts/gpu/runtime.sh).
-bundle_node_app packages/backends/bench/gpu.ts "$out/app.mjs"
-dawn=$(find_dawn "$root/packages/backends")
+bundle_node_app benchmarks/src/gpu.ts "$out/app.mjs"
+dawn=$(find_dawn "$root/benchmarks")
 [ -n "$dawn" ] || { echo "pack.sh: no dawn.node; run pnpm install (the webgpu devDependency)" >&2; exit 2; }
-cp packages/backends/bench/gpu_reference.py "$out/"
+cp benchmarks/src/gpu_reference.py "$out/"
 # 2. The workloads, for both sides (the conv shapes are read off the model), written by the app
 #    itself from a scratch copy that finds Dawn here.
 local_run=$(mktemp -d)

@@ -24,7 +24,7 @@ pack_runtime() {
 # Node; require() is given for dawn.node, which the bundled `webgpu` package loads from the
 # dist/linux-x64/ beside the bundle.
 bundle_node_app() {
-  "$root/packages/backends/node_modules/.bin/esbuild" "$1" --bundle --platform=node --format=esm \
+  "$root/benchmarks/node_modules/.bin/esbuild" "$1" --bundle --platform=node --format=esm \
     --target=node20 --outfile="$2" --log-level=warning \
     --banner:js="import { createRequire as __seCreateRequire } from 'module'; const require = __seCreateRequire(import.meta.url);"
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# On the GPU machine: `se-zoo bench` on WebGPU (Dawn on the NVIDIA Vulkan driver), issue 6's GPU
+# On the GPU machine: `se-zoo bench` on WebGPU (Dawn on the NVIDIA Vulkan driver), the GPU
 # run. One call may last 10 minutes, so the benchmark runs for SE_ZOO_MINUTES (default 8.5) and
 # is then stopped; every finished epoch is kept (atomic checkpoints) and the next call resumes it.
 #   bash .devcarry-zoo/zoo-device.sh [se-zoo bench options]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `pnpm bench:gpu --zoo`: issue 6's GPU run of `se-zoo bench` (SE against plain on Fashion-MNIST,
+# `pnpm bench:gpu --zoo`: the GPU run of `se-zoo bench` (SE against plain on Fashion-MNIST,
 # WebGPU through Dawn on the GPU machine). See benchmarks/zoo-gpu/README.md.
 #   pnpm bench:gpu --zoo                 bundle the CLI, pack .devcarry-zoo/ (CLI, Node, Dawn,
 #                                        Vulkan loader) and .devcarry-data/ (Fashion-MNIST), print

@@ -1,4 +1,4 @@
-import { registerTwins } from '@se/core';
+import { type ModelOptions, registerFamily, twinModels } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { MODEL_COUNTS } from '../src/commands/model-counts.js';
@@ -63,10 +63,10 @@ describe('se-zoo models', () => {
   it('builds and counts a registered model that the generated table lacks', () => {
     // A family registered after the table was generated (test/model-counts.test.ts checks that
     // the table has every model the zoo registers): a conv, optionally an SE gate, a classifier.
-    registerTwins({
+    const models = twinModels({
       plain: 'models_test_tiny',
       se: 'models_test_se_tiny',
-      build: (options, seByDefault, defaultName) => {
+      build: (options: ModelOptions, seByDefault, defaultName) => {
         const input = tf.input({ shape: options.inputShape ?? [8, 8, 3] });
         let x = tf.layers
           .conv2d({ filters: 16, kernelSize: 3, padding: 'same', useBias: false })
@@ -84,13 +84,13 @@ describe('se-zoo models', () => {
         const output = tf.layers.dense({ units: 10 }).apply(pooled) as tf.SymbolicTensor;
         return tf.model({ inputs: input, outputs: output, name: options.name ?? defaultName });
       },
-      info: {
-        family: 'models-test',
-        package: 'test',
-        defaultInputShape: [8, 8, 3],
-        minInputSize: 8,
-      },
       description: { plain: 'A tiny CNN', se: 'A tiny CNN with SE' },
+    });
+    registerFamily({
+      family: 'models-test',
+      package: 'test',
+      limits: { defaultInputShape: [8, 8, 3], minInputSize: 8 },
+      models,
     });
     expect(MODEL_COUNTS).not.toHaveProperty('models_test_tiny');
     const progress: string[] = [];

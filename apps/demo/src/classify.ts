@@ -10,6 +10,8 @@ import {
   type LoadedModel,
   listModels,
   loadModel,
+  type ModelInfo,
+  modelName,
   PRETRAINED,
   type PretrainedConfig,
   WEIGHTS_FILE,
@@ -40,7 +42,7 @@ function hubTags(model: string): PretrainedConfig[] {
  * twin the tags trained the same way (same tag name, a fair comparison), else timm's default.
  */
 export function pretrainedChoices(): PretrainedChoices {
-  const registered = new Map(listModels().map((info) => [info.name, info]));
+  const registered = new Map<string, ModelInfo>(listModels().map((info) => [info.name, info]));
   const seModels = Object.keys(PRETRAINED).filter(
     (model) => registered.get(model)?.se === true && hubTags(model).length > 0,
   );
@@ -131,7 +133,7 @@ export function initClassify(run: Runner): ClassifySection {
     link.href = `${DEFAULT_HUB}/${config.hubRepo}`;
     link.textContent = config.hubRepo;
     description.replaceChildren(
-      `${getModelInfo(config.model).description}. Weights `,
+      `${getModelInfo(modelName(config.model)).description}. Weights `,
       link,
       ` (${config.license}); ${height}×${width}, ${config.interpolation}, crop ${config.cropPct}.`,
     );

@@ -12,6 +12,7 @@ import {
   formatMacs,
   getModelInfo,
   listModels,
+  modelName,
   type NamedRecipe,
   SqueezeExcite,
 } from '@se/core';
@@ -102,7 +103,7 @@ function buildModel(): void {
   $('excitation-chart').replaceChildren();
   $('accuracy').textContent = '–';
   const name = modelSelect.value;
-  model = createModel(name, { inputShape: INPUT_SHAPE, classes: 10 });
+  model = createModel(modelName(name), { inputShape: INPUT_SHAPE, classes: 10 });
   const params = countParams(model);
   const macs = countMacs(model);
   show('params', formatCount(params), params);
@@ -195,12 +196,12 @@ async function main(): Promise<void> {
   setState('busy', 'Choosing a backend…');
   await chooseBackend();
   data = await loadFashionMnist(new URL('fashion-mnist-sample.bin', document.baseURI));
-  const available = new Set(listModels().map((info) => info.name));
+  const available = new Set<string>(listModels().map((info) => info.name));
   modelSelect.replaceChildren(
     ...DEMO_MODELS.filter((name) => available.has(name)).map((name) => new Option(name, name)),
   );
   const describe = () => {
-    $('model-description').textContent = getModelInfo(modelSelect.value).description;
+    $('model-description').textContent = getModelInfo(modelName(modelSelect.value)).description;
     // Each model trains with its family's recipe: an SE model and its twin with the same one.
     const recipe = defaultRecipe(modelSelect.value);
     $('recipe').textContent = `${recipe.name}: ${describeRecipe(recipe)}`;

@@ -18,6 +18,7 @@ import {
   findPretrained,
   getModelInfo,
   IMAGENET_CLASSES,
+  modelName,
   pretrainedConfig,
   WEIGHTS_FILE,
 } from '@se/core';
@@ -252,13 +253,15 @@ describe.skipIf(!existsSync(CHROMIUM))('the browser demo', () => {
     for (const name of [...se, ...plain]) {
       const config = findPretrained(name);
       expect(config.hubRepo, name).not.toBeNull();
-      expect(getModelInfo(config.model).se, name).toBe(se.includes(name));
+      expect(getModelInfo(modelName(config.model)).se, name).toBe(se.includes(name));
     }
   });
 
   it(`classifies a photo with ${PRETRAINED_MODEL.name} from the Hub server, showing the download`, async () => {
     // Random weights in timm's layout, served as timm/<model>.<tag>/model.safetensors.
-    const model = createModel(PRETRAINED_MODEL.model, { classifierActivation: 'linear' });
+    const model = createModel(modelName(PRETRAINED_MODEL.model), {
+      classifierActivation: 'linear',
+    });
     const weights = exportPyTorchWeights(model);
     model.dispose();
     const repo = PRETRAINED_MODEL.hubRepo ?? '';

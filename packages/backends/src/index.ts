@@ -2,8 +2,8 @@
  * @se/backends: picks the fastest tfjs backend available (`setBackend('auto')`) and makes
  * tfjs's WebAssembly backend train convolutional networks fast on the CPU, in Node and in the
  * browser, without tfjs-node: the convolution gradients it lacks, faster versions of the kernels a
- * training step spends its time in, and (in Node) both cores: XNNPACK on every core, or
- * data-parallel replicas on worker threads.
+ * training step spends its time in, and (in Node) XNNPACK on every core; plus SGD with momentum
+ * in PyTorch's form ({@link SgdMomentum}), one fused kernel per weight on webgpu.
  *
  * @packageDocumentation
  */
@@ -16,15 +16,17 @@ export {
 } from './backend.js';
 export { BackendError } from './backend-errors.js';
 export { REPLACED_GRADIENTS, registerGradients, unregisterGradients } from './gradients.js';
-export { FusedMomentumOptimizer, fusedMomentum } from './momentum.js';
 export {
-  createDataParallelTrainer,
-  type DataParallelOptions,
-  type DataParallelTrainer,
-  type LossName,
-  type ModelSource,
-  type OptimizerSpec,
-} from './parallel/data-parallel.js';
+  type DecayRule,
+  decaysRankAboveOne,
+  type LayerWeight,
+  PerWeightOptimizer,
+  type PerWeightOptimizerOptions,
+  SgdMomentum,
+  type SgdMomentumOptimizerOptions,
+  sgdMomentum,
+  type WeightInfo,
+} from './momentum.js';
 export {
   SGD_MOMENTUM_KERNEL,
   type SgdMomentumOptions,
@@ -40,6 +42,8 @@ export {
 } from './wasm/register.js';
 export {
   installNodeWebGPU,
+  type NodeWebGPUModule,
+  type NodeWebGPUOptions,
   webgpuAdapterAvailable,
   webgpuHardwareAvailable,
 } from './webgpu/dawn.js';

@@ -1,65 +1,145 @@
-// tfjs's momentum optimizer with the update of each weight as one `sgdMomentumUpdate`, so that
-// `model.compile({ optimizer })` / `model.fit` get SE Zoo's fused kernel on webgpu
-// (`SEZooSgdMomentum`, 2 dispatches per weight instead of tfjs's 4 kernels) and the same
-// arithmetic elsewhere. Its state, weights and names are tfjs's `MomentumOptimizer`'s, so a model
-// saved with one restores into the other.
+// SE Zoo's optimizers: one state tensor per weight, keyed by the weight's name (so a checkpoint
+// restores into a freshly built model in another process), an L2 weight decay with a rule for
+// which weights decay, and SGD with momentum in PyTorch's form whose plain update is one
+// `sgdMomentumUpdate`: SE Zoo's fused kernel on webgpu, the same arithmetic of tfjs ops elsewhere.
 import * as tf from '@tensorflow/tfjs';
 import { sgdMomentumUpdate } from './sgd.js';
 
-/** A velocity, named as tfjs names it: `<variable name>/momentum`. */
-interface Velocity {
+/** What a {@link DecayRule} knows of a weight. */
+export interface WeightInfo {
+  /**
+   * Its name: a layer weight's layer-relative name (`LayerVariable.originalName`) in
+   * {@link PerWeightOptimizer.step}, the tfjs variable's name in `applyGradients`.
+   */
+  name: string;
+  /** Its shape. */
+  shape: readonly number[];
+}
+
+/** Whether a weight takes the optimizer's weight decay. */
+export type DecayRule = (weight: WeightInfo) => boolean;
+
+/**
+ * The default {@link DecayRule}: weights of rank 2 and more decay; biases and BatchNorm's γ and β
+ * (rank ≤ 1) do not, as PyTorch recipes' parameter groups have it.
+ */
+export const decaysRankAboveOne: DecayRule = (weight) => weight.shape.length > 1;
+
+/** Options every {@link PerWeightOptimizer} takes. */
+export interface PerWeightOptimizerOptions {
+  /** η, the step size. */
+  learningRate: number;
+  /** λ, the L2 penalty added to the gradient of each weight that decays (default 0: none). */
+  weightDecay?: number;
+  /** Which weights decay (default {@link decaysRankAboveOne}). */
+  decays?: DecayRule;
+}
+
+/** A layer weight as {@link PerWeightOptimizer.step} takes it: a `tf.LayerVariable`. */
+export interface LayerWeight {
+  /** The unique tfjs name, under which `tf.variableGrads` keys its gradient. */
+  name: string;
+  /** The layer-relative name, the same in every process that builds the model. */
   originalName: string;
-  variable: tf.Variable;
+  /** Its shape. */
+  shape: readonly (number | null)[];
+  /** Its value. */
+  read(): tf.Tensor;
+  /** Sets its value (applying the weight's constraint, if any). */
+  write(value: tf.Tensor): unknown;
 }
 
 /**
- * SGD with momentum as `tf.train.momentum` computes it (v ← μ·v + g, w ← w − η·v; no Nesterov),
- * plus an optional L2 weight decay λ added to the gradient first (g ← g + λ·w, as
- * `torch.optim.SGD`'s `weight_decay`), on every variable it updates. Each variable's update is
- * one {@link sgdMomentumUpdate}: one `SEZooSgdMomentum` kernel on webgpu with SE Zoo's kernels,
- * the composite tfjs ops elsewhere (on `cpu`, bit-equal to `tf.train.momentum` without decay).
+ * An optimizer with one state tensor ("slot") per weight, keyed by the weight's name, and an L2
+ * weight decay (g ← g + λ·w) on the weights its {@link DecayRule} picks. It is a `tf.Optimizer`
+ * (`applyGradients` by tfjs variable name, for `model.compile` and `minimize`), and it updates a
+ * model's layer weights directly with {@link step}, keyed by their layer-relative names. Its state
+ * is {@link state} / {@link restore} (a map by name, for checkpoints), or tfjs's
+ * `getWeights` / `setWeights` (the iteration count, then `<name><suffix>` per slot).
  *
- * It is a drop-in `tf.Optimizer`: `getWeights` returns the iteration count then one velocity per
- * variable, named `<variable>/momentum`, in the order of the gradients it was given, exactly as
- * tfjs's `MomentumOptimizer` does, and `setWeights` takes that list back. Serialisable under the
- * class name `SEZooFusedMomentum`. Build one with {@link fusedMomentum}.
+ * Subclasses give the update of one weight ({@link update}) and the slot's name suffix.
  */
-export class FusedMomentumOptimizer extends tf.Optimizer {
-  /** The name under which `tf.serialization` knows this class. */
-  static get className(): string {
-    return 'SEZooFusedMomentum';
-  }
+export abstract class PerWeightOptimizer extends tf.Optimizer {
+  /** η, the step size; may be changed between steps (a schedule). */
+  learningRate: number;
+  /** λ, the L2 penalty of the weights that decay. */
+  readonly weightDecay: number;
+  /** Which weights decay. */
+  protected readonly decays: DecayRule;
+  /** The suffix of a slot's name in {@link getWeights} (e.g. `'/momentum'`). */
+  protected abstract readonly slotSuffix: string;
+  private readonly slots = new Map<string, tf.Variable>();
 
-  /** η, the step size. */
-  protected learningRate: number;
-  /** μ, the velocity's decay per step. */
-  protected momentum: number;
-  /** λ, the L2 penalty added to every gradient (0: none). */
-  protected weightDecay: number;
-  // By position in the gradients, as tfjs's MomentumOptimizer keeps them (its `getWeights` order).
-  private velocities: Velocity[] = [];
-
-  /**
-   * @param learningRate η, the step size.
-   * @param momentum μ, the velocity's decay per step.
-   * @param weightDecay λ, the L2 penalty added to every variable's gradient (default 0).
-   */
-  constructor(learningRate: number, momentum: number, weightDecay = 0) {
+  /** @param options η, and the weight decay λ with its rule. */
+  constructor(options: PerWeightOptimizerOptions) {
     super();
-    for (const [name, x] of Object.entries({ learningRate, momentum, weightDecay })) {
+    const { learningRate, weightDecay = 0 } = options;
+    for (const [name, x] of Object.entries({ learningRate, weightDecay })) {
       if (!Number.isFinite(x)) {
-        throw new Error(`FusedMomentumOptimizer: ${name} must be a finite number, got ${x}`);
+        throw new Error(`${this.constructor.name}: ${name} must be a finite number, got ${x}`);
       }
     }
     this.learningRate = learningRate;
-    this.momentum = momentum;
     this.weightDecay = weightDecay;
+    this.decays = options.decays ?? decaysRankAboveOne;
   }
 
   /**
-   * Updates each variable named in `variableGradients` (a map from variable names to gradients,
-   * or a list of `{ name, tensor }`): one {@link sgdMomentumUpdate} per variable, then assigns the
-   * new velocity and value. A variable without a gradient keeps its value and velocity.
+   * The new value of a weight from its gradient, assigning its slot's new value. Runs inside a
+   * `tf.tidy`; `weightDecay` is this weight's λ (0 where it does not decay).
+   */
+  protected abstract update(
+    value: tf.Tensor,
+    slot: tf.Variable,
+    grad: tf.Tensor,
+    weightDecay: number,
+  ): tf.Tensor;
+
+  /** λ for one weight: {@link weightDecay} where the rule says it decays, else 0. */
+  decayOf(weight: WeightInfo): number {
+    return this.weightDecay !== 0 && this.decays(weight) ? this.weightDecay : 0;
+  }
+
+  /** The gradient with the L2 decay added: g + λ·w (g itself when λ is 0). */
+  protected decayed(value: tf.Tensor, grad: tf.Tensor, weightDecay: number): tf.Tensor {
+    return weightDecay !== 0 ? tf.add(grad, tf.mul(value, weightDecay)) : grad;
+  }
+
+  /** The slot of the weight `name`, created as zeros like `value` on first use. */
+  private slotOf(name: string, value: tf.Tensor): tf.Variable {
+    let slot = this.slots.get(name);
+    if (!slot) {
+      slot = tf.tidy(() => tf.zerosLike(value).variable(false));
+      this.slots.set(name, slot);
+    }
+    return slot;
+  }
+
+  /**
+   * One update of a model's layer weights (e.g. `model.trainableWeights`): `grads` maps each
+   * weight's tfjs name (`weight.name`, as `tf.variableGrads` keys it) to its gradient; the state
+   * is keyed by the layer-relative `originalName`. A weight without a gradient is left alone.
+   * Writes go through `LayerVariable.write`, so weight constraints apply.
+   */
+  step(weights: readonly LayerWeight[], grads: tf.NamedTensorMap): void {
+    // The tidy also takes what a weight's constraint makes when `write` applies it.
+    tf.tidy(() => {
+      for (const weight of weights) {
+        const grad = grads[weight.name];
+        if (!grad) continue;
+        const value = weight.read();
+        const info = { name: weight.originalName, shape: value.shape };
+        const slot = this.slotOf(weight.originalName, value);
+        weight.write(this.update(value, slot, grad, this.decayOf(info)));
+      }
+    });
+    this.incrementIterations();
+  }
+
+  /**
+   * `tf.Optimizer`'s update: each variable named in `variableGradients` (a map from tfjs
+   * variable names to gradients, or a list of `{ name, tensor }`), its state keyed by that name.
+   * A variable without a gradient keeps its value and state.
    */
   override applyGradients(variableGradients: Parameters<tf.Optimizer['applyGradients']>[0]): void {
     const list = Array.isArray(variableGradients)
@@ -68,31 +148,124 @@ export class FusedMomentumOptimizer extends tf.Optimizer {
           name,
           tensor: variableGradients[name] as tf.Tensor,
         }));
-    const options = {
-      learningRate: this.learningRate,
-      momentum: this.momentum,
-      weightDecay: this.weightDecay,
-    };
-    list.forEach(({ name, tensor: gradient }, i) => {
+    for (const { name, tensor: grad } of list) {
       const value = tf.engine().registeredVariables[name];
-      if (value == null) throw new Error(`FusedMomentumOptimizer: no variable named '${name}'`);
-      let velocity = this.velocities[i];
-      if (velocity == null) {
-        velocity = {
-          originalName: `${name}/momentum`,
-          variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
-        };
-        this.velocities[i] = velocity;
-      }
-      if (gradient == null) return;
-      const accumulation = velocity.variable;
+      if (value == null) throw new Error(`${this.constructor.name}: no variable named '${name}'`);
+      const slot = this.slotOf(name, value);
+      if (grad == null) continue;
       tf.tidy(() => {
-        const next = sgdMomentumUpdate(value, accumulation, gradient, options);
-        accumulation.assign(next.velocity);
-        value.assign(next.value);
+        value.assign(this.update(value, slot, grad, this.decayOf({ name, shape: value.shape })));
       });
-    });
+    }
     this.incrementIterations();
+  }
+
+  /** The state by weight name (the optimizer's own variables: do not dispose them). */
+  state(): Map<string, tf.Variable> {
+    return this.slots;
+  }
+
+  /** Replaces the state with copies of `saved` (by weight name, as {@link state} gives it). */
+  restore(saved: ReadonlyMap<string, tf.Tensor>): void {
+    const previous = [...this.slots.values()];
+    this.slots.clear();
+    for (const [name, tensor] of saved) this.slots.set(name, tensor.variable(false));
+    // Each new variable holds its own reference to the data: `restore(state())` is safe.
+    tf.dispose(previous);
+  }
+
+  /** The iteration count (`iter`, int32), then each slot as `<weight name><suffix>`. */
+  override async getWeights(): ReturnType<tf.Optimizer['getWeights']> {
+    return [await this.saveIterations()].concat(
+      [...this.slots].map(([name, tensor]) => ({ name: `${name}${this.slotSuffix}`, tensor })),
+    );
+  }
+
+  /** Restores what {@link getWeights} returned. */
+  override async setWeights(
+    weightValues: Parameters<tf.Optimizer['setWeights']>[0],
+  ): Promise<void> {
+    const slots = await this.extractIterations(weightValues);
+    const suffix = this.slotSuffix;
+    this.restore(
+      new Map(
+        slots.map(({ name, tensor }) => [
+          name.endsWith(suffix) ? name.slice(0, -suffix.length) : name,
+          tensor,
+        ]),
+      ),
+    );
+  }
+
+  /** Disposes the state. */
+  override dispose(): void {
+    super.dispose();
+    tf.dispose([...this.slots.values()]);
+    this.slots.clear();
+  }
+}
+
+/** Options of {@link SgdMomentum}. */
+export interface SgdMomentumOptimizerOptions extends PerWeightOptimizerOptions {
+  /** μ, the velocity's decay per step (default 0.9). */
+  momentum?: number;
+  /** Nesterov momentum, as `torch.optim.SGD(nesterov=True)` (default false). */
+  nesterov?: boolean;
+}
+
+/**
+ * SGD with momentum in PyTorch's form (`torch.optim.SGD`), per weight:
+ * g ← g + λ·w (where the weight decays), v ← μ·v + g, then w ← w − η·v, or with Nesterov
+ * w ← w − η·(g + μ·v). The plain update is one {@link sgdMomentumUpdate}: one `SEZooSgdMomentum`
+ * kernel on webgpu with SE Zoo's kernels, tfjs's composite ops where the backend lacks it (on
+ * `cpu` and without decay bit-equal to `tf.train.momentum`). A {@link PerWeightOptimizer}: a
+ * `tf.Optimizer` for `compile`/`fit` and a layer-weight optimizer ({@link PerWeightOptimizer.step})
+ * whose velocities are keyed by weight name (`<name>/momentum` in `getWeights`, as tfjs names
+ * them). Serialisable under the class name `SEZooMomentum` (without a custom decay rule).
+ */
+export class SgdMomentum extends PerWeightOptimizer {
+  /** The name under which `tf.serialization` knows this class. */
+  static get className(): string {
+    return 'SEZooMomentum';
+  }
+
+  /** A velocity's name suffix in `getWeights`, as tfjs's momentum optimizer names it. */
+  protected readonly slotSuffix = '/momentum';
+  /** μ, the velocity's decay per step; may be changed between steps. */
+  momentum: number;
+  /** Whether the update is Nesterov's. */
+  readonly nesterov: boolean;
+
+  /** @param options η, μ (default 0.9), Nesterov, and the weight decay λ with its rule. */
+  constructor(options: SgdMomentumOptimizerOptions) {
+    super(options);
+    this.momentum = options.momentum ?? 0.9;
+    this.nesterov = options.nesterov ?? false;
+    if (!Number.isFinite(this.momentum)) {
+      throw new Error(`SgdMomentum: momentum must be a finite number, got ${this.momentum}`);
+    }
+  }
+
+  /** One weight's step: {@link sgdMomentumUpdate}, or Nesterov's composite ops. */
+  protected update(
+    value: tf.Tensor,
+    velocity: tf.Variable,
+    grad: tf.Tensor,
+    weightDecay: number,
+  ): tf.Tensor {
+    if (!this.nesterov) {
+      const next = sgdMomentumUpdate(value, velocity, grad, {
+        learningRate: this.learningRate,
+        momentum: this.momentum,
+        weightDecay,
+      });
+      velocity.assign(next.velocity);
+      return next.value;
+    }
+    const g = this.decayed(value, grad, weightDecay);
+    const v = tf.add(tf.mul(velocity, this.momentum), g);
+    velocity.assign(v);
+    return tf.sub(value, tf.mul(tf.add(g, tf.mul(v, this.momentum)), this.learningRate));
   }
 
   /** Sets η for the following steps. */
@@ -105,39 +278,12 @@ export class FusedMomentumOptimizer extends tf.Optimizer {
     this.momentum = momentum;
   }
 
-  /** Disposes the velocities. */
-  override dispose(): void {
-    super.dispose();
-    tf.dispose(this.velocities.map((v) => v.variable));
-    this.velocities = [];
-  }
-
-  /** The iteration count (`iter`, int32), then each velocity (`<variable>/momentum`). */
-  override async getWeights(): ReturnType<tf.Optimizer['getWeights']> {
-    return [await this.saveIterations()].concat(
-      this.velocities.map((v) => ({ name: v.originalName, tensor: v.variable })),
-    );
-  }
-
-  /** Restores what {@link getWeights} returned (from this class or tfjs's momentum optimizer). */
-  override async setWeights(
-    weightValues: Parameters<tf.Optimizer['setWeights']>[0],
-  ): Promise<void> {
-    const velocities = await this.extractIterations(weightValues);
-    const previous = this.velocities.map((v) => v.variable);
-    this.velocities = velocities.map((v) => ({
-      originalName: v.name,
-      variable: v.tensor.variable(false),
-    }));
-    // Each new variable holds its own reference to the data: `setWeights(getWeights())` is safe.
-    tf.dispose(previous);
-  }
-
-  /** `{ learningRate, momentum, weightDecay }`. */
+  /** `{ learningRate, momentum, nesterov, weightDecay }`. */
   override getConfig(): tf.serialization.ConfigDict {
     return {
       learningRate: this.learningRate,
       momentum: this.momentum,
+      nesterov: this.nesterov,
       weightDecay: this.weightDecay,
     };
   }
@@ -147,35 +293,35 @@ export class FusedMomentumOptimizer extends tf.Optimizer {
     cls: tf.serialization.SerializableConstructor<T>,
     config: tf.serialization.ConfigDict,
   ): T {
-    return new cls(config.learningRate, config.momentum, config.weightDecay ?? 0);
+    return new cls({
+      learningRate: config.learningRate,
+      momentum: config.momentum,
+      nesterov: config.nesterov ?? false,
+      weightDecay: config.weightDecay ?? 0,
+    });
   }
 }
 
-tf.serialization.registerClass(FusedMomentumOptimizer);
+tf.serialization.registerClass(SgdMomentum);
 
 /**
- * `tf.train.momentum(learningRate, momentum)` with each weight's update fused into one kernel on
- * webgpu (SE Zoo's `SEZooSgdMomentum`: 2 dispatches per weight instead of tfjs's 4 kernels) and
- * the same arithmetic elsewhere, plus an optional L2 weight decay on every variable
- * (v ← μ·v + g + λ·w, w ← w − η·v). No Nesterov. See {@link FusedMomentumOptimizer}.
+ * A {@link SgdMomentum}: SGD with momentum in PyTorch's form (v ← μ·v + g + λ·w, w ← w − η·v;
+ * Nesterov optional), each weight's plain update one fused kernel on webgpu. Weight decay applies
+ * to the weights `decays` picks (default: rank ≥ 2, not biases or BatchNorm).
  *
- * @param learningRate η, the step size.
- * @param momentum μ, the velocity's decay per step.
- * @param weightDecay λ, the L2 penalty added to every variable's gradient (default 0).
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
- * import { fusedMomentum } from '@se/backends';
+ * import { sgdMomentum } from '@se/backends';
  *
  * const model = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [2] })] });
- * model.compile({ optimizer: fusedMomentum(0.01, 0.9), loss: 'meanSquaredError' });
+ * model.compile({
+ *   optimizer: sgdMomentum({ learningRate: 0.01, momentum: 0.9, weightDecay: 1e-4 }),
+ *   loss: 'meanSquaredError',
+ * });
  * await model.fit(tf.ones([4, 2]), tf.zeros([4, 1]), { epochs: 2, verbose: 0 });
  * ```
  */
-export function fusedMomentum(
-  learningRate: number,
-  momentum: number,
-  weightDecay = 0,
-): FusedMomentumOptimizer {
-  return new FusedMomentumOptimizer(learningRate, momentum, weightDecay);
+export function sgdMomentum(options: SgdMomentumOptimizerOptions): SgdMomentum {
+  return new SgdMomentum(options);
 }

@@ -31,12 +31,7 @@ export class ConfigError extends Error {
 /**
  * Renders a rejected value the way a user typed it (strings quoted, arrays bracketed).
  *
- * @example
- * ```ts
- * import { describeValue } from '@se/core';
- *
- * describeValue(['avg', 3]); // '["avg", 3]'
- * ```
+ * @internal
  */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
@@ -57,6 +52,8 @@ export function describeValue(value: unknown): string {
  * checkInteger('classes', 10, 1); // 10
  * checkInteger('classes', 0, 1); // throws: Invalid classes: 0. Expected an integer ≥ 1.
  * ```
+ *
+ * @internal Exported for the family packages' option checks.
  */
 export function checkInteger(
   field: string,
@@ -81,6 +78,8 @@ export function checkInteger(
  *
  * const pooling = checkChoice('pooling', 'avg', ['avg', 'max'] as const); // 'avg' | 'max'
  * ```
+ *
+ * @internal Exported for the family packages' option checks.
  */
 export function checkChoice<T extends string>(
   field: string,
@@ -97,13 +96,7 @@ export function checkChoice<T extends string>(
  * Throws a {@link ConfigError} for `field` unless `groups` divides `count` (`what` names the
  * count, e.g. "input channels").
  *
- * @example
- * ```ts
- * import { checkDivides } from '@se/core';
- *
- * checkDivides('groups', 32, 128, 'input channels'); // passes
- * checkDivides('groups', 3, 128, 'input channels'); // throws: … Expected a divisor of the 128 …
- * ```
+ * @internal
  */
 export function checkDivides(field: string, groups: number, count: number, what: string): void {
   if (count % groups !== 0) {

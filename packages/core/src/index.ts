@@ -5,9 +5,19 @@
  * @packageDocumentation
  */
 export {
-  type ResidualUnitSpec,
+  FC_FORMS,
+  type FcForm,
+  GATE_KINDS,
+  type GateKind,
+  type ResolvedSqueezeExcite,
+  resolveSqueezeExcite,
+  SQUEEZE_MODES,
+  type SqueezeExciteOptions,
+  type SqueezeMode,
+  seHiddenChannels,
+} from './attention/options.js';
+export {
   type ResolvedSE,
-  residualUnit,
   resolveSEConfig,
   SE_POSITIONS,
   type SEConfig,
@@ -16,20 +26,16 @@ export {
   squeezeExcite,
 } from './attention/placement.js';
 export {
-  applyGate,
-  FC_FORMS,
-  type FcForm,
-  GATE_KINDS,
-  type GateKind,
-  type ResolvedSqueezeExcite,
-  resolveSqueezeExcite,
-  SQUEEZE_MODES,
+  type ResolvedSqueezeExciteArgs,
   SqueezeExcite,
   type SqueezeExciteArgs,
-  type SqueezeExciteOptions,
-  type SqueezeMode,
-  seHiddenChannels,
 } from './attention/squeeze-excite.js';
+export {
+  applyGate,
+  channelScale,
+  type ExcitationWeights,
+  fusedSqueezeExcite,
+} from './attention/squeeze-excite-op.js';
 export {
   type CountOptions,
   countMacs,
@@ -41,7 +47,8 @@ export {
   type ModelCount,
   summarize,
 } from './counting.js';
-export { ConfigError, checkChoice, checkDivides, checkInteger, describeValue } from './errors.js';
+export { ConfigError, checkChoice, checkInteger } from './errors.js';
+export { type FamilySEOptions, resolveFamilySE, seAt } from './family/se-options.js';
 export { fileSystem, registerFileSystemRouter } from './io/file-system.js';
 export {
   exportPyTorchWeights,
@@ -79,14 +86,12 @@ export {
   type ChannelShuffleArgs,
   channelShuffle,
 } from './layers/channel-shuffle.js';
+export { concatBranches, convNormAct } from './layers/conv-norm-act.js';
 export {
   type BatchNormTrainingResult,
   batchNormTraining,
-  channelScale,
-  type ExcitationWeights,
   type FusedOpsConfig,
   fusedOps,
-  fusedSqueezeExcite,
 } from './layers/fused-ops.js';
 export {
   GROUPED_CONV_BACKPROP_FILTER_KERNEL,
@@ -103,10 +108,18 @@ export {
 export { heNormalFanOut } from './layers/initializers.js';
 export { Pool2D, type Pool2DArgs } from './layers/pool.js';
 export { windowOutput } from './layers/shapes.js';
-export { type CountsMacs, countsMacs, type IntPair, pair } from './layers/types.js';
+export {
+  type CountsMacs,
+  countsMacs,
+  type IntPair,
+  type MapsTorchWeights,
+  mapsTorchWeights,
+  pair,
+  type TorchWeightSpec,
+} from './layers/types.js';
 export {
   type ArchitectureLimits,
-  checkKnownKeys,
+  checkInputSizes,
   classifierHead,
   type HeadNames,
   type InputShape,
@@ -115,16 +128,21 @@ export {
   resolveModelOptions,
 } from './models.js';
 export {
-  closeMatches,
   createModel,
-  editDistance,
+  type FamilyModel,
+  type FamilyTable,
   getModelInfo,
+  isModelName,
   listModels,
   type ModelFactory,
   type ModelInfo,
+  type ModelName,
+  type ModelNames,
+  modelName,
+  registerFamily,
   registerModel,
-  registerTwins,
   type TwinModels,
+  twinModels,
 } from './registry.js';
 export {
   type BottleneckStride,
@@ -146,6 +164,7 @@ export {
   resolveResidualSE,
   type StemUnitNames,
 } from './residual/network.js';
+export { type ResidualUnitSpec, residualUnit } from './residual/unit.js';
 
 import { registerFileSystemRouter } from './io/file-system.js';
 

@@ -70,12 +70,7 @@ const COMMON_OPTION_KEYS = [
  * Throws a {@link ConfigError} for any key of `options` that is not in `known` (catches typos
  * like `clases`). `what` names the options in the message.
  *
- * @example
- * ```ts
- * import { checkKnownKeys } from '@se/core';
- *
- * checkKnownKeys('model', { clases: 10 }, ['classes']); // throws: Invalid model option 'clases': …
- * ```
+ * @internal
  */
 export function checkKnownKeys(what: string, options: object, known: readonly string[]): void {
   for (const key of Object.keys(options)) {
@@ -216,4 +211,42 @@ export function classifierHead(
     options.classifierActivation,
     `${names.classifier}_${options.classifierActivation}`,
   );
+}
+
+/**
+ * Checks the fixed height and width of `options.inputShape` against a per-size rule that a
+ * minimum alone cannot express (BN-Inception's Caffe pooling fits only some sizes, a network
+ * ending in a dense layer needs a fixed size): throws a {@link ConfigError} saying
+ * `expected(size)` for the first size that does not `fit`. `null` (any size) fits when
+ * `fits(null)` does.
+ *
+ * @example
+ * ```ts
+ * import { checkInputSizes, resolveModelOptions } from '@se/core';
+ *
+ * const options = resolveModelOptions(
+ *   { inputShape: [64, 64, 3] },
+ *   { defaultInputShape: [32, 32, 3], minInputSize: 8 },
+ * );
+ * checkInputSizes(
+ *   options,
+ *   (size) => size !== null && size % 32 === 0,
+ *   () => 'a fixed multiple of 32',
+ * ); // passes
+ * ```
+ */
+export function checkInputSizes(
+  options: ResolvedModelOptions,
+  fits: (size: number | null) => boolean,
+  expected: (size: number | null) => string,
+): void {
+  const [height, width] = options.inputShape;
+  for (const [axis, size] of [
+    ['height', height],
+    ['width', width],
+  ] as const) {
+    if (!fits(size)) {
+      throw new ConfigError(`inputShape ${axis}`, size, expected(size));
+    }
+  }
 }

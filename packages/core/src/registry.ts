@@ -1,10 +1,10 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { ModelOptions } from './models.js';
+import type { ArchitectureLimits, ModelOptions } from './models.js';
 
 /** What the registry knows about a model besides how to build it. */
 export interface ModelInfo {
   /** Registered name, timm's where timm has the model (`seresnet50`). */
-  name: string;
+  name: ModelName;
   /** Family, e.g. `resnet`. */
   family: string;
   /** Package that registers it, e.g. `@se/resnet`. */
@@ -12,7 +12,7 @@ export interface ModelInfo {
   /** Whether the model has SE blocks when built without an `se` option. */
   se: boolean;
   /** The name of the same architecture with SE toggled, if registered (`resnet50` ↔ `seresnet50`). */
-  twin?: string;
+  twin?: ModelName;
   /** The reference input size. */
   defaultInputShape: [number, number, number];
   /** Smallest height/width it accepts. */
@@ -31,21 +31,105 @@ export interface ModelInfo {
 /** Builds a model from Keras-Applications-style options. */
 export type ModelFactory<O extends ModelOptions = ModelOptions> = (options?: O) => tf.LayersModel;
 
+/**
+ * The names of the registered models, as types: each family package adds its names to this
+ * interface by module augmentation, so that {@link createModel} and {@link getModelInfo} take
+ * only the names of the families a program imports (and an editor completes them). The values
+ * are unused (`true`).
+ *
+ * A package that registers its own models with {@link registerFamily} or {@link registerModel}
+ * adds their names the same way:
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { createModel, registerModel } from '@se/core';
+ *
+ * declare module '@se/core' {
+ *   interface ModelNames {
+ *     my_net: true;
+ *   }
+ * }
+ *
+ * const myNet = () => tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [4] })] });
+ * registerModel('my_net', myNet, {
+ *   family: 'mine',
+ *   package: 'my-app',
+ *   se: false,
+ *   defaultInputShape: [4, 4, 1],
+ *   minInputSize: 4,
+ *   description: 'A one-unit network',
+ * });
+ * createModel('my_net');
+ * ```
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: families add their names by module augmentation
+export interface ModelNames {}
+
+/**
+ * A registered model name: a key of {@link ModelNames}. While no family has added names (a
+ * program that imports only `@se/core`), any string.
+ */
+export type ModelName = [keyof ModelNames] extends [never] ? string : keyof ModelNames & string;
+
 interface Entry {
   factory: ModelFactory;
   info: ModelInfo;
 }
 
-const registry = new Map<string, Entry>();
+/**
+ * What `globalThis[Symbol.for('se-zoo.registry')]` holds: the one registry every copy of
+ * `@se/core` in a program shares (npm installs two copies when two packages need different
+ * versions). Version 1 is `{ version: 1, models }`; a later version may add fields but keeps
+ * `models` a `Map` of `{ factory, info }` entries, or takes another key.
+ */
+interface RegistrySlot {
+  readonly version: number;
+  readonly models: Map<string, Entry>;
+}
+
+const REGISTRY_KEY = Symbol.for('se-zoo.registry');
+
+function sharedRegistry(): Map<string, Entry> {
+  const holder = globalThis as { [REGISTRY_KEY]?: RegistrySlot };
+  const slot = holder[REGISTRY_KEY];
+  if (slot === undefined) {
+    const created: RegistrySlot = { version: 1, models: new Map() };
+    Object.defineProperty(globalThis, REGISTRY_KEY, { value: created, configurable: true });
+    return created.models;
+  }
+  if (typeof slot.version !== 'number' || slot.version < 1 || !(slot.models instanceof Map)) {
+    throw new Error(
+      `globalThis[Symbol.for('se-zoo.registry')] is not an SE Zoo model registry (version ` +
+        `${String(slot.version)}); another copy of @se/core is incompatible with this one`,
+    );
+  }
+  return slot.models;
+}
+
+const registry = sharedRegistry();
 
 /**
- * Registers a model by name (timm's `register_model`). Family packages call it on import.
- * Registering the same name twice with a different factory is an error.
+ * Registers a model by name (timm's `register_model`). Family packages register theirs on
+ * import, through {@link registerFamily}. Add the name to {@link ModelNames} so that
+ * {@link createModel} takes it.
+ *
+ * The registry is shared by every copy of `@se/core` in the program. Registering a name again
+ * from the same package (`info.package`) replaces the entry: that is a second copy of the
+ * package, or its module evaluated again (hot reload, a test runner's module reset), and the
+ * code just loaded is the one its importer wants; the factories the first copy exported keep
+ * working. A name taken by another package is an error.
  *
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
- * import { type ModelOptions, registerModel, SqueezeExcite } from '@se/core';
+ * import { createModel, type ModelOptions, registerModel, SqueezeExcite } from '@se/core';
+ *
+ * declare module '@se/core' {
+ *   interface ModelNames {
+ *     tiny_se_cnn: true;
+ *   }
+ * }
  *
  * function tinySeCnn(options: ModelOptions = {}): tf.LayersModel {
  *   const input = tf.input({ shape: [32, 32, 3] });
@@ -63,6 +147,7 @@ const registry = new Map<string, Entry>();
  *   minInputSize: 8,
  *   description: 'A tiny SE CNN',
  * });
+ * const model = createModel('tiny_se_cnn', { classes: 5 });
  * ```
  */
 export function registerModel<O extends ModelOptions>(
@@ -76,25 +161,125 @@ export function registerModel<O extends ModelOptions>(
     );
   }
   const existing = registry.get(name);
-  if (existing && existing.factory !== factory) {
+  if (existing && existing.factory !== factory && existing.info.package !== info.package) {
     throw new Error(`A model named '${name}' is already registered (by ${existing.info.package})`);
   }
   registry.set(name, { factory: factory as ModelFactory, info: { ...info, name } });
 }
 
-/** A plain network and its SE twin, registered together by {@link registerTwins}. */
-export interface TwinModels<O extends ModelOptions = ModelOptions> {
+/** One row of a family's table: how to build the model and what the registry tells about it. */
+export interface FamilyModel<O extends ModelOptions = ModelOptions> {
+  /**
+   * Builds the model from the user's options (`{}` when none are given); `name` is its
+   * registered name, the model's name unless `options.name` is given.
+   */
+  build: (options: O, name: string) => tf.LayersModel;
+  /** Whether the model has SE blocks when built without an `se` option. */
+  se: boolean;
+  /** The registered name of the same architecture with SE toggled, if any. */
+  twin?: string;
+  /** One line on what it is and which implementation it is exact to. */
+  description: string;
+  /** Figures of the paper this model should reproduce. */
+  paper?: ModelInfo['paper'];
+  /** The reference input size, when it is not the family's. */
+  defaultInputShape?: [number, number, number];
+  /** Smallest height/width it accepts, when it is not the family's. */
+  minInputSize?: number;
+}
+
+/** A family of models as configuration: what {@link registerFamily} registers. */
+export interface FamilyTable<N extends string, O extends ModelOptions = ModelOptions> {
+  /** Family of every model, e.g. `resnet`. */
+  family: string;
+  /** Package that registers them, e.g. `@se/resnet`. */
+  package: string;
+  /** Reference input size and smallest input of the models that do not give their own. */
+  limits: ArchitectureLimits;
+  /** The models by registered name. */
+  models: Readonly<Record<N, FamilyModel<O>>>;
+}
+
+/**
+ * Registers every model of a family's table (timm's `register_model` for a whole module) and
+ * returns their factories by name. The family's name type is `keyof` its table: a family
+ * package adds it to {@link ModelNames}.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import {
+ *   createModel,
+ *   type ModelOptions,
+ *   registerFamily,
+ *   resolveFamilySE,
+ *   seAt,
+ *   twinModels,
+ * } from '@se/core';
+ *
+ * function buildTiny(options: ModelOptions, seByDefault: boolean, name: string) {
+ *   const input = tf.input({ shape: [32, 32, 3] });
+ *   let x = tf.layers.conv2d({ filters: 16, kernelSize: 3 }).apply(input) as tf.SymbolicTensor;
+ *   const se = resolveFamilySE(options.se, seByDefault, { stages: 1 });
+ *   x = seAt(x, se, 'standard', 'se');
+ *   const y = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
+ *   const output = tf.layers.dense({ units: 10 }).apply(y) as tf.SymbolicTensor;
+ *   return tf.model({ inputs: input, outputs: output, name: options.name ?? name });
+ * }
+ * const TINY_MODELS = twinModels({
+ *   plain: 'tiny',
+ *   se: 'se_tiny',
+ *   build: buildTiny,
+ *   description: { plain: 'A tiny CNN', se: 'A tiny CNN with SE' },
+ * });
+ *
+ * declare module '@se/core' {
+ *   interface ModelNames extends Record<keyof typeof TINY_MODELS, true> {}
+ * }
+ *
+ * const tiny = registerFamily({
+ *   family: 'tiny',
+ *   package: 'my-app',
+ *   limits: { defaultInputShape: [32, 32, 3], minInputSize: 32 },
+ *   models: TINY_MODELS,
+ * });
+ * tiny.se_tiny({ classes: 10 }); // the factory, or:
+ * createModel('se_tiny');
+ * ```
+ */
+export function registerFamily<N extends string, O extends ModelOptions = ModelOptions>(
+  table: FamilyTable<N, O>,
+): { readonly [K in N]: ModelFactory<O> } {
+  const factories = {} as { [K in N]: ModelFactory<O> };
+  for (const name of Object.keys(table.models) as N[]) {
+    const model: FamilyModel<O> = table.models[name];
+    const factory: ModelFactory<O> = (options) => model.build(options ?? ({} as O), name);
+    registerModel(name, factory, {
+      family: table.family,
+      package: table.package,
+      se: model.se,
+      ...(model.twin === undefined ? {} : { twin: model.twin }),
+      defaultInputShape: model.defaultInputShape ?? table.limits.defaultInputShape,
+      minInputSize: model.minInputSize ?? table.limits.minInputSize,
+      description: model.description,
+      ...(model.paper ? { paper: model.paper } : {}),
+    });
+    factories[name] = factory;
+  }
+  return factories;
+}
+
+/** A plain network and its SE twin, for {@link twinModels}. */
+export interface TwinModels<P extends string, S extends string, O extends ModelOptions> {
   /** Registered name of the plain network (`inception_v3`). */
-  plain: string;
+  plain: P;
   /** Registered name of the network with SE (`se_inception_v3`). */
-  se: string;
+  se: S;
   /**
    * Builds either network: `seByDefault` says whether it has SE when `options.se` is undefined,
-   * `defaultName` is its registered name (the model's name unless `options.name` is given).
+   * `name` is its registered name (the model's name unless `options.name` is given).
    */
-  build: (options: O, seByDefault: boolean, defaultName: string) => tf.LayersModel;
-  /** What the two share: family, package, input sizes. */
-  info: Omit<ModelInfo, 'name' | 'se' | 'twin' | 'description' | 'paper'>;
+  build: (options: O, seByDefault: boolean, name: string) => tf.LayersModel;
   /** One line on what each network is and which implementation it is exact to. */
   description: {
     /** Of the plain network. */
@@ -112,60 +297,47 @@ export interface TwinModels<O extends ModelOptions = ModelOptions> {
 }
 
 /**
- * Registers a plain network and its SE twin, each naming the other as `twin`, and returns their
- * factories — every family's models come in such pairs.
+ * The two rows of a family table for a plain network and its SE twin, each naming the other as
+ * `twin` — most families' models come in such pairs. Spread them into
+ * {@link FamilyTable.models}.
  *
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
- * import { type ModelOptions, registerTwins, resolveSEConfig, squeezeExcite } from '@se/core';
+ * import { twinModels } from '@se/core';
  *
- * function buildTiny(options: ModelOptions, seByDefault: boolean, defaultName: string) {
- *   const input = tf.input({ shape: [32, 32, 3] });
- *   let x = tf.layers.conv2d({ filters: 16, kernelSize: 3 }).apply(input) as tf.SymbolicTensor;
- *   const se = resolveSEConfig(options.se, {}, 1, seByDefault);
- *   if (se) x = squeezeExcite(x, se.block, 'se');
- *   const y = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
- *   const output = tf.layers.dense({ units: 10 }).apply(y) as tf.SymbolicTensor;
- *   return tf.model({ inputs: input, outputs: output, name: options.name ?? defaultName });
- * }
- * const { plain: tiny, se: seTiny } = registerTwins({
- *   plain: 'tiny',
- *   se: 'se_tiny',
- *   build: buildTiny,
- *   info: { family: 'tiny', package: 'my-app', defaultInputShape: [32, 32, 3], minInputSize: 32 },
- *   description: { plain: 'A tiny CNN', se: 'A tiny CNN with SE' },
+ * const rows = twinModels({
+ *   plain: 'mlp',
+ *   se: 'se_mlp',
+ *   build: (options, seByDefault, name) =>
+ *     tf.sequential({
+ *       name: options.name ?? name,
+ *       layers: [tf.layers.dense({ units: seByDefault ? 4 : 2, inputShape: [8] })],
+ *     }),
+ *   description: { plain: 'An MLP', se: 'An MLP (its SE twin)' },
  * });
+ * rows.se_mlp.twin; // 'mlp'
  * ```
  */
-export function registerTwins<O extends ModelOptions>(
-  twins: TwinModels<O>,
-): {
-  /** Factory of the plain network. */
-  plain: ModelFactory<O>;
-  /** Factory of the network with SE. */
-  se: ModelFactory<O>;
-} {
-  const factories = {
-    plain: (options?: O) => twins.build(options ?? ({} as O), false, twins.plain),
-    se: (options?: O) => twins.build(options ?? ({} as O), true, twins.se),
-  };
-  for (const variant of ['plain', 'se'] as const) {
-    const withSE = variant === 'se';
-    const paper = twins.paper?.[variant];
-    registerModel(twins[variant], factories[variant], {
-      ...twins.info,
+export function twinModels<const P extends string, const S extends string, O extends ModelOptions>(
+  twins: TwinModels<P, S, O>,
+): Record<P | S, FamilyModel<O>> {
+  const row = (withSE: boolean): FamilyModel<O> => {
+    const paper = twins.paper?.[withSE ? 'se' : 'plain'];
+    return {
+      build: (options, name) => twins.build(options, withSE, name),
       se: withSE,
       twin: withSE ? twins.plain : twins.se,
-      description: twins.description[variant],
+      description: twins.description[withSE ? 'se' : 'plain'],
       ...(paper ? { paper } : {}),
-    });
-  }
-  return factories;
+    };
+  };
+  return { [twins.plain]: row(false), [twins.se]: row(true) } as Record<P | S, FamilyModel<O>>;
 }
 
 /**
- * Builds a registered model (timm's `create_model`). An unknown name is an error that lists the
+ * Builds a registered model (timm's `create_model`). `name` is typed {@link ModelName}, the
+ * names of the families imported; at run time an unknown name is an error that lists the
  * closest registered names.
  *
  * @example
@@ -176,7 +348,7 @@ export function registerTwins<O extends ModelOptions>(
  * const model = createModel('seresnet50', { classes: 10, inputShape: [64, 64, 3] });
  * ```
  */
-export function createModel(name: string, options: ModelOptions = {}): tf.LayersModel {
+export function createModel(name: ModelName, options: ModelOptions = {}): tf.LayersModel {
   return lookup(name).factory(options);
 }
 
@@ -191,8 +363,42 @@ export function createModel(name: string, options: ModelOptions = {}): tf.Layers
  * getModelInfo('seresnet50').twin; // 'resnet50'
  * ```
  */
-export function getModelInfo(name: string): ModelInfo {
+export function getModelInfo(name: ModelName): ModelInfo {
   return lookup(name).info;
+}
+
+/**
+ * Whether `name` is a registered model: narrows a string (from a command line, a form, a file)
+ * to {@link ModelName}.
+ *
+ * @example
+ * ```ts
+ * import '@se/resnet';
+ * import { createModel, isModelName } from '@se/core';
+ *
+ * const name: string = process.argv[2] ?? 'seresnet50';
+ * if (isModelName(name)) createModel(name);
+ * ```
+ */
+export function isModelName(name: string): name is ModelName {
+  return registry.has(name);
+}
+
+/**
+ * Returns `name` as a {@link ModelName} if it is registered; otherwise throws the error
+ * {@link createModel} would, which lists the closest registered names.
+ *
+ * @example
+ * ```ts
+ * import '@se/resnet';
+ * import { createModel, modelName } from '@se/core';
+ *
+ * const model = createModel(modelName(process.argv[2] ?? 'seresnet50'));
+ * ```
+ */
+export function modelName(name: string): ModelName {
+  lookup(name);
+  return name as ModelName;
 }
 
 function lookup(name: string): Entry {
@@ -248,12 +454,7 @@ function escapeRegExp(text: string): string {
  * Up to five known names closest to `name` (edit distance, substrings first), as the registry's
  * "Did you mean" hint uses them.
  *
- * @example
- * ```ts
- * import { closeMatches } from '@se/core';
- *
- * closeMatches('seresnet5', ['resnet50', 'seresnet50', 'vgg16']); // ['seresnet50', 'resnet50']
- * ```
+ * @internal
  */
 export function closeMatches(name: string, known: readonly string[]): string[] {
   const query = name.toLowerCase();
@@ -273,12 +474,7 @@ export function closeMatches(name: string, known: readonly string[]): string[] {
  * Levenshtein distance: the fewest single-character insertions, deletions and substitutions
  * that turn `a` into `b`.
  *
- * @example
- * ```ts
- * import { editDistance } from '@se/core';
- *
- * editDistance('resnet', 'resnext'); // 1
- * ```
+ * @internal
  */
 export function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);

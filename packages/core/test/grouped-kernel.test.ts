@@ -35,11 +35,11 @@ describe("groupedConv2d method 'kernel'", () => {
     const x = tf.randomNormal([2, 7, 6, 8], 0, 1, 'float32', 1) as tf.Tensor4D;
     const k = tf.randomNormal([3, 3, 2, 12], 0, 1, 'float32', 2) as tf.Tensor4D;
     const dy = tf.randomNormal([2, 4, 3, 12], 0, 1, 'float32', 3);
-    const f = (method: 'kernel' | 'split') => (xi: tf.Tensor, ki: tf.Tensor) =>
+    const f = (method: 'kernel' | 'groupMajor') => (xi: tf.Tensor, ki: tf.Tensor) =>
       groupedConv2d(xi as tf.Tensor4D, ki as tf.Tensor4D, 4, [2, 2], 'same', [1, 1], method);
-    expect(maxDiff(f('kernel')(x, k), f('split')(x, k))).toBeLessThan(1e-5);
+    expect(maxDiff(f('kernel')(x, k), f('groupMajor')(x, k))).toBeLessThan(1e-5);
     const [dx, dk] = tf.grads(f('kernel'))([x, k], dy);
-    const [dxRef, dkRef] = tf.grads(f('split'))([x, k], dy);
+    const [dxRef, dkRef] = tf.grads(f('groupMajor'))([x, k], dy);
     expect(maxDiff(dx as tf.Tensor, dxRef as tf.Tensor)).toBeLessThan(1e-4);
     expect(maxDiff(dk as tf.Tensor, dkRef as tf.Tensor)).toBeLessThan(1e-4);
   });
@@ -51,8 +51,8 @@ describe("groupedConv2d method 'kernel'", () => {
       const x = tf.randomNormal([1, 5, 5, 4], 0, 1, 'float32', 4) as tf.Tensor4D;
       const k = tf.randomNormal([3, 3, 2, 4], 0, 1, 'float32', 5) as tf.Tensor4D;
       const ours = groupedConv2d(x, k, 2, [1, 1], 'valid', [1, 1]);
-      const split = groupedConv2d(x, k, 2, [1, 1], 'valid', [1, 1], 'split');
-      expect(maxDiff(ours, split)).toBeLessThan(1e-5);
+      const composite = groupedConv2d(x, k, 2, [1, 1], 'valid', [1, 1], 'groupMajor');
+      expect(maxDiff(ours, composite)).toBeLessThan(1e-5);
     } finally {
       Object.assign(groupedConvMethods, saved);
     }

@@ -9,7 +9,10 @@ import {
   exportPyTorchWeights,
   exportPyTorchWeightsAsync,
   fileSystem,
+  GroupedConv2D,
   loadPyTorchWeights,
+  type MapsTorchWeights,
+  mapsTorchWeights,
   permuteAxes,
   readSafetensors,
   SqueezeExcite,
@@ -79,6 +82,78 @@ describe('PyTorch layouts of the core layers', () => {
     } as never);
     loadPyTorchWeights(model, tensors);
     expect(Array.from(model.getLayer('bn').getWeights()[3]?.dataSync() ?? [])).toEqual([4, 5, 6]);
+  });
+});
+
+describe('PyTorch mapping by interface', () => {
+  it("SE Zoo's layers map their own weights; tfjs's built-in layers do not need to", () => {
+    expect(mapsTorchWeights(new BatchNorm())).toBe(true);
+    expect(mapsTorchWeights(new SqueezeExcite())).toBe(true);
+    expect(mapsTorchWeights(new GroupedConv2D({ filters: 4, kernelSize: 1, groups: 2 }))).toBe(
+      true,
+    );
+    expect(mapsTorchWeights(tf.layers.conv2d({ filters: 4, kernelSize: 1 }))).toBe(false);
+  });
+
+  it('maps a subclass of GroupedConv2D and a depthwise convolution', () => {
+    class Wide extends GroupedConv2D {}
+    const input = tf.input({ shape: [4, 4, 4] });
+    let x = new Wide({ name: 'g', filters: 6, kernelSize: 3, groups: 2, useBias: true }).apply(
+      input,
+    ) as tf.SymbolicTensor;
+    x = tf.layers
+      .depthwiseConv2d({ name: 'dw', kernelSize: 1, depthMultiplier: 2 })
+      .apply(x) as tf.SymbolicTensor;
+    const mapping = torchStateDictMapping(tf.model({ inputs: input, outputs: x }));
+    expect(mapping.map((m) => [m.key, m.torchShape])).toEqual([
+      ['g.weight', [6, 2, 3, 3]],
+      ['g.bias', [6]],
+      ['dw.weight', [12, 1, 1, 1]],
+      ['dw.bias', [12]],
+    ]);
+  });
+
+  it("maps a family's own layer through torchWeights()", () => {
+    class Scale extends tf.layers.Layer implements MapsTorchWeights {
+      static className = 'TestScale';
+      override build(): void {
+        this.addWeight('alpha', [1, 3], 'float32', tf.initializers.ones());
+        this.built = true;
+      }
+      override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+        const x = Array.isArray(inputs) ? (inputs[0] as tf.Tensor) : inputs;
+        return tf.mul(x, this.weights[0]?.read() as tf.Tensor);
+      }
+      torchWeights() {
+        return [{ suffix: 'alpha', weightIndex: 0, toTorch: [1, 0] }];
+      }
+    }
+    const input = tf.input({ shape: [3] });
+    const model = tf.model({
+      inputs: input,
+      outputs: new Scale({ name: 'scale' }).apply(input) as tf.SymbolicTensor,
+    });
+    expect(torchStateDictMapping(model).map((m) => [m.key, m.torchShape])).toEqual([
+      ['scale.alpha', [3, 1]],
+    ]);
+  });
+
+  it('refuses a layer with weights and no mapping, naming the layer and its class', () => {
+    class Mystery extends tf.layers.Layer {
+      static className = 'TestMystery';
+      override build(): void {
+        this.addWeight('w', [2], 'float32', tf.initializers.ones());
+        this.built = true;
+      }
+    }
+    const input = tf.input({ shape: [2] });
+    const model = tf.model({
+      inputs: input,
+      outputs: new Mystery({ name: 'odd' }).apply(input) as tf.SymbolicTensor,
+    });
+    expect(() => torchStateDictMapping(model)).toThrow(
+      "No PyTorch mapping for layer 'odd' of class TestMystery",
+    );
   });
 });
 

@@ -3,21 +3,15 @@ import { describe, expect, it } from 'vitest';
 import {
   ChannelShuffle,
   classifierHead,
-  closeMatches,
   conv2d,
   convBn,
   countMacs,
   countParams,
-  createModel,
   formatSummary,
   GroupedConv2D,
-  getModelInfo,
-  listModels,
   type ModelOptions,
   Pool2D,
   type ResolvedSE,
-  registerModel,
-  registerTwins,
   residualUnit,
   resolveModelOptions,
   resolveSEConfig,
@@ -176,91 +170,6 @@ describe('SE integration positions (paper Fig. 5)', () => {
     expect(() => resolveSEConfig({ position: 'middle' as never }, {}, 4, true)).toThrow(
       `Invalid se.position: "middle". Expected one of 'standard', 'pre', 'post', 'identity', '3x3'.`,
     );
-  });
-});
-
-describe('registry', () => {
-  const limits = { defaultInputShape: [8, 8, 3] as [number, number, number], minInputSize: 2 };
-  const factory = (options: ModelOptions = {}) => {
-    resolveModelOptions(options, limits);
-    return smallNetwork();
-  };
-  registerModel('test_seresnet50', factory, {
-    family: 'test',
-    package: '@se/core',
-    se: true,
-    description: 'test model',
-    ...limits,
-  });
-  registerModel('test_resnet50', factory, {
-    family: 'test',
-    package: '@se/core',
-    se: false,
-    description: 'test model',
-    ...limits,
-  });
-  it('creates and lists registered models', () => {
-    expect(countParams(createModel('test_seresnet50'))).toBe(2094);
-    expect(listModels('test_*').map((m) => m.name)).toEqual(['test_resnet50', 'test_seresnet50']);
-    expect(listModels(/^test_se/).map((m) => m.name)).toEqual(['test_seresnet50']);
-    expect(listModels((m) => m.family === 'test' && !m.se).map((m) => m.name)).toEqual([
-      'test_resnet50',
-    ]);
-  });
-  it('names close matches for an unknown model', () => {
-    expect(() => createModel('test_seresnet5')).toThrow(
-      "Unknown model 'test_seresnet5'. Did you mean 'test_seresnet50', 'test_resnet50'?",
-    );
-    // Names containing the query first, then by edit distance (at most a third of the length).
-    expect(
-      closeMatches('seresnet50', ['seresnet50d', 'resnet50', 'vgg16', 'seresnext50_32x4d']),
-    ).toEqual(['seresnet50d', 'resnet50']);
-  });
-  it('refuses a second factory under a taken name', () => {
-    expect(() =>
-      registerModel('test_resnet50', () => smallNetwork(), {
-        ...limits,
-        family: 'x',
-        package: 'x',
-        se: false,
-        description: '',
-      }),
-    ).toThrow("A model named 'test_resnet50' is already registered (by @se/core)");
-  });
-  it('registers a plain network and its SE twin together', () => {
-    const calls: [ModelOptions, boolean, string][] = [];
-    const twins = registerTwins({
-      plain: 'test_twin',
-      se: 'se_test_twin',
-      build: (options, seByDefault, defaultName) => {
-        calls.push([options, seByDefault, defaultName]);
-        return smallNetwork();
-      },
-      info: { family: 'test', package: '@se/core', ...limits },
-      description: { plain: 'plain twin', se: 'SE twin' },
-      paper: { se: { gmacs: 1.5, table: 'Table 2' } },
-    });
-    expect(getModelInfo('test_twin')).toEqual({
-      name: 'test_twin',
-      family: 'test',
-      package: '@se/core',
-      se: false,
-      twin: 'se_test_twin',
-      description: 'plain twin',
-      ...limits,
-    });
-    expect(getModelInfo('se_test_twin')).toMatchObject({
-      se: true,
-      twin: 'test_twin',
-      description: 'SE twin',
-      paper: { gmacs: 1.5, table: 'Table 2' },
-    });
-    twins.plain();
-    createModel('se_test_twin', { classes: 3 });
-    expect(calls).toEqual([
-      [{}, false, 'test_twin'],
-      [{ classes: 3 }, true, 'se_test_twin'],
-    ]);
   });
 });
 

@@ -4,9 +4,12 @@ import {
   countParams,
   type FcForm,
   type GateKind,
+  resolveSEConfig,
+  resolveSqueezeExcite,
   SqueezeExcite,
   type SqueezeExciteOptions,
   seHiddenChannels,
+  squeezeExcite,
 } from '../src/index.js';
 
 // x: one 2×2 image with two channels. Channel 0 holds 1, 2, 3, 4; channel 1 holds 0, −2, 2, 4.
@@ -155,6 +158,37 @@ describe('SqueezeExcite: clear errors', () => {
     expect(() => se.apply(tf.input({ shape: [16] }))).toThrow(
       "Invalid layer 'se' input shape: [null, 16]. Expected a rank-4 NHWC feature map",
     );
+  });
+});
+
+describe('SqueezeExcite: resolved options', () => {
+  it('takes a resolved block as it is and serializes it like the plain arguments', () => {
+    const block = resolveSqueezeExcite({ reduction: 4, gate: 'hard_sigmoid', fc: 'dense' });
+    const fromBlock = new SqueezeExcite({ block, name: 'a' });
+    const fromArgs = new SqueezeExcite({
+      reduction: 4,
+      gate: 'hard_sigmoid',
+      fc: 'dense',
+      name: 'a',
+    });
+    expect(fromBlock.options).toEqual(block);
+    expect(fromBlock.options).toEqual(fromArgs.options);
+    expect(fromBlock.getConfig()).toEqual(fromArgs.getConfig());
+  });
+  it('squeezeExcite builds the layer from resolveSEConfig without resolving again', () => {
+    const se = resolveSEConfig({ reduction: 8, hiddenChannels: 3, bias: false }, {}, 4, true);
+    const x = tf.input({ shape: [4, 4, 16] });
+    const y = squeezeExcite(x, se?.block ?? resolveSqueezeExcite(), 'layer1.0.se');
+    const model = tf.model({ inputs: x, outputs: y });
+    const layer = model.getLayer('layer1.0.se') as SqueezeExcite;
+    expect(layer.options).toEqual(se?.block);
+    expect(layer.hiddenChannelCount).toBe(3);
+    // The saved config has the plain fields, so a saved model loads through the constructor.
+    const config = layer.getConfig();
+    expect(config).toMatchObject({ reduction: 8, hiddenChannels: 3, bias: false });
+    expect('block' in config).toBe(false);
+    const copy = SqueezeExcite.fromConfig(SqueezeExcite, config) as SqueezeExcite;
+    expect(copy.options).toEqual(layer.options);
   });
 });
 

@@ -14,18 +14,23 @@
 
 import {
   type ArchitectureLimits,
+  checkInputSizes,
   classifierHead,
+  concatBranches,
   convBn,
+  type FamilyModel,
   type ModelOptions,
   Pool2D,
   type ResolvedSE,
-  registerTwins,
+  registerFamily,
   resolveModelOptions,
+  seAt,
   seForStage,
+  twinModels,
   windowOutput,
 } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
-import { checkInputSizes, concatBranches, resolveInceptionSE, seAfter } from './common.js';
+import { resolveInceptionSE } from './common.js';
 
 /**
  * An Inception module of BN-Inception (Ioffe & Szegedy 2015, Fig. 5 with its Table 1 widths):
@@ -267,7 +272,7 @@ export function bnInceptionModule(
       }).apply(x) as tf.SymbolicTensor,
     );
   }
-  return seAfter(concatBranches(branches, `${p}_output`), se, `${p}_se`);
+  return seAt(concatBranches(branches, `${p}_output`), se, 'standard', `${p}_se`);
 }
 
 /**
@@ -288,10 +293,10 @@ export function buildBnInception(
   const resolved = resolveModelOptions(options, BN_INCEPTION_LIMITS);
   checkInputSizes(
     resolved,
-    (size) => bnInceptionFeatureSizes(size) !== null,
+    (size) => size === null || bnInceptionFeatureSizes(size) !== null,
     (size) =>
       `a size whose Caffe reductions fit, 32k − 1 … 32k + 6 (e.g. 224); nearest: ${nearestValid(
-        size,
+        size ?? 0,
       ).join(' or ')}`,
   );
   const se = resolveInceptionSE(options.se, enabledByDefault);
@@ -322,11 +327,11 @@ export function buildBnInception(
   return tf.model({ inputs: input, outputs: output, name: resolved.name ?? defaultName });
 }
 
-const BN_INCEPTION = registerTwins({
+/** The registry rows of BN-Inception and SE-BN-Inception. */
+const BN_INCEPTION_MODELS: Record<BnInceptionModelName, FamilyModel> = twinModels({
   plain: 'bninception',
   se: 'se_bninception',
   build: buildBnInception,
-  info: { family: 'inception', package: '@se/inception', ...BN_INCEPTION_LIMITS },
   description: {
     plain:
       'BN-Inception, the plain baseline of the SENet Caffe release (Cadene bninception.py names, no conv bias)',
@@ -336,6 +341,25 @@ const BN_INCEPTION = registerTwins({
     plain: { gmacs: 2.03, table: 'Table 2' },
     se: { gmacs: 2.04, table: 'Table 2' },
   },
+});
+
+/** The registered names of BN-Inception and its SE twin. */
+export type BnInceptionModelName = 'bninception' | 'se_bninception';
+
+/** Every {@link BnInceptionModelName}, as registered. */
+export const BN_INCEPTION_MODEL_NAMES = Object.keys(
+  BN_INCEPTION_MODELS,
+) as readonly BnInceptionModelName[];
+
+declare module '@se/core' {
+  interface ModelNames extends Record<BnInceptionModelName, true> {}
+}
+
+const INCEPTION = registerFamily({
+  family: 'inception',
+  package: '@se/inception',
+  limits: BN_INCEPTION_LIMITS,
+  models: BN_INCEPTION_MODELS,
 });
 
 /**
@@ -349,7 +373,7 @@ const BN_INCEPTION = registerTwins({
  * const model = bnInception({ classes: 10, inputShape: [224, 224, 3] });
  * ```
  */
-export const bnInception = BN_INCEPTION.plain;
+export const bnInception = INCEPTION.bninception;
 
 /**
  * SE-BN-Inception exactly as the SENet Caffe release: 11,931,622 parameters, 2.03 G MACs at
@@ -362,4 +386,4 @@ export const bnInception = BN_INCEPTION.plain;
  * const model = seBnInception({ includeTop: false, pooling: 'avg' }); // 1024 features
  * ```
  */
-export const seBnInception = BN_INCEPTION.se;
+export const seBnInception = INCEPTION.se_bninception;

@@ -13,16 +13,21 @@
 import {
   type ArchitectureLimits,
   classifierHead,
+  concatBranches,
   conv2d,
+  convNormAct,
+  type FamilyModel,
   type ModelOptions,
   Pool2D,
   type ResolvedSE,
-  registerTwins,
+  registerFamily,
   resolveModelOptions,
+  seAt,
   seForStage,
+  twinModels,
 } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
-import { concatBranches, convNormAct, resolveInceptionSE, seAfter } from './common.js';
+import { resolveInceptionSE } from './common.js';
 
 /** 299² as timm; 75² is the smallest input whose every unpadded convolution and pool fits. */
 export const INCEPTION_RESNET_V2_LIMITS: ArchitectureLimits = {
@@ -94,7 +99,7 @@ export function inceptionResNetBlock(
     kernelSize: 1,
     useBias: true,
   });
-  residual = seAfter(residual, spec.se, `${name}.se`);
+  residual = seAt(residual, spec.se, 'standard', `${name}.se`);
   if (spec.scale !== 1) {
     residual = tf.layers
       .rescaling({ scale: spec.scale, offset: 0, name: `${name}.scale` })
@@ -246,11 +251,11 @@ export function buildInceptionResNetV2(
   return tf.model({ inputs: input, outputs: output, name: resolved.name ?? defaultName });
 }
 
-const INCEPTION_RESNET_V2 = registerTwins({
+/** The registry rows of Inception-ResNet-v2 and SE-Inception-ResNet-v2. */
+const INCEPTION_RESNET_V2_MODELS: Record<InceptionResNetV2ModelName, FamilyModel> = twinModels({
   plain: 'inception_resnet_v2',
   se: 'se_inception_resnet_v2',
   build: buildInceptionResNetV2,
-  info: { family: 'inception', package: '@se/inception', ...INCEPTION_RESNET_V2_LIMITS },
   description: {
     plain: 'Inception-ResNet-v2, exact to timm inception_resnet_v2',
     se: 'SE-Inception-ResNet-v2: timm inception_resnet_v2 with SE on every residual branch before the scaled addition',
@@ -259,6 +264,25 @@ const INCEPTION_RESNET_V2 = registerTwins({
     plain: { gmacs: 11.75, table: 'Table 2' },
     se: { gmacs: 11.76, table: 'Table 2' },
   },
+});
+
+/** The registered names of Inception-ResNet-v2 and its SE twin. */
+export type InceptionResNetV2ModelName = 'inception_resnet_v2' | 'se_inception_resnet_v2';
+
+/** Every {@link InceptionResNetV2ModelName}, as registered. */
+export const INCEPTION_RESNET_V2_MODEL_NAMES = Object.keys(
+  INCEPTION_RESNET_V2_MODELS,
+) as readonly InceptionResNetV2ModelName[];
+
+declare module '@se/core' {
+  interface ModelNames extends Record<InceptionResNetV2ModelName, true> {}
+}
+
+const INCEPTION = registerFamily({
+  family: 'inception',
+  package: '@se/inception',
+  limits: INCEPTION_RESNET_V2_LIMITS,
+  models: INCEPTION_RESNET_V2_MODELS,
 });
 
 /**
@@ -271,7 +295,7 @@ const INCEPTION_RESNET_V2 = registerTwins({
  * const model = inceptionResNetV2({ classes: 10 });
  * ```
  */
-export const inceptionResNetV2 = INCEPTION_RESNET_V2.plain;
+export const inceptionResNetV2 = INCEPTION.inception_resnet_v2;
 
 /**
  * SE-Inception-ResNet-v2: SE (r = 16) on the residual branch of all 40 residual blocks of
@@ -284,4 +308,4 @@ export const inceptionResNetV2 = INCEPTION_RESNET_V2.plain;
  * const model = seInceptionResNetV2({ includeTop: false, pooling: 'avg' }); // 1536 features
  * ```
  */
-export const seInceptionResNetV2 = INCEPTION_RESNET_V2.se;
+export const seInceptionResNetV2 = INCEPTION.se_inception_resnet_v2;

@@ -11,15 +11,20 @@
 import {
   type ArchitectureLimits,
   classifierHead,
+  concatBranches,
+  convNormAct,
+  type FamilyModel,
   type ModelOptions,
   Pool2D,
   type ResolvedSE,
-  registerTwins,
+  registerFamily,
   resolveModelOptions,
+  seAt,
   seForStage,
+  twinModels,
 } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
-import { concatBranches, convNormAct, resolveInceptionSE, seAfter } from './common.js';
+import { resolveInceptionSE } from './common.js';
 
 /** 299² as timm; 75² is the smallest input whose every unpadded convolution and pool fits. */
 export const INCEPTION_V3_LIMITS: ArchitectureLimits = {
@@ -157,21 +162,40 @@ export function buildInceptionV3(
   x = convNormAct(x, 'Conv2d_4a_3x3', 192, 3);
   x = maxPool3x3s2(x, 'Pool2');
   for (const [name, stage, build] of MODULES) {
-    x = seAfter(build(x, name), seForStage(se, stage), `${name}.se`);
+    x = seAt(build(x, name), seForStage(se, stage), 'standard', `${name}.se`);
   }
   const output = classifierHead(x, resolved, { classifier: 'fc' });
   return tf.model({ inputs: input, outputs: output, name: resolved.name ?? defaultName });
 }
 
-const INCEPTION_V3 = registerTwins({
+/** The registry rows of Inception-v3 and SE-Inception-v3. */
+const INCEPTION_V3_MODELS: Record<InceptionV3ModelName, FamilyModel> = twinModels({
   plain: 'inception_v3',
   se: 'se_inception_v3',
   build: buildInceptionV3,
-  info: { family: 'inception', package: '@se/inception', ...INCEPTION_V3_LIMITS },
   description: {
     plain: 'Inception-v3, exact to timm inception_v3 (no auxiliary classifier)',
     se: 'SE-Inception-v3: timm inception_v3 with SE after every Inception module (Keras zoo placement)',
   },
+});
+
+/** The registered names of Inception-v3 and its SE twin. */
+export type InceptionV3ModelName = 'inception_v3' | 'se_inception_v3';
+
+/** Every {@link InceptionV3ModelName}, as registered. */
+export const INCEPTION_V3_MODEL_NAMES = Object.keys(
+  INCEPTION_V3_MODELS,
+) as readonly InceptionV3ModelName[];
+
+declare module '@se/core' {
+  interface ModelNames extends Record<InceptionV3ModelName, true> {}
+}
+
+const INCEPTION = registerFamily({
+  family: 'inception',
+  package: '@se/inception',
+  limits: INCEPTION_V3_LIMITS,
+  models: INCEPTION_V3_MODELS,
 });
 
 /**
@@ -184,7 +208,7 @@ const INCEPTION_V3 = registerTwins({
  * const model = inceptionV3({ classes: 10, classifierActivation: 'linear' });
  * ```
  */
-export const inceptionV3 = INCEPTION_V3.plain;
+export const inceptionV3 = INCEPTION.inception_v3;
 
 /**
  * SE-Inception-v3: timm's `inception_v3` with an SE block (r = 16) after each of its eleven
@@ -197,4 +221,4 @@ export const inceptionV3 = INCEPTION_V3.plain;
  * const model = seInceptionV3({ inputShape: [null, null, 3], includeTop: false, pooling: 'avg' });
  * ```
  */
-export const seInceptionV3 = INCEPTION_V3.se;
+export const seInceptionV3 = INCEPTION.se_inception_v3;

@@ -9,12 +9,30 @@
  * @packageDocumentation
  */
 
-/** The family this package registers its models under. */
-export const FAMILY = 'inception';
+import { BN_INCEPTION_MODEL_NAMES, type BnInceptionModelName } from './bn-inception.js';
+import {
+  INCEPTION_RESNET_V2_MODEL_NAMES,
+  type InceptionResNetV2ModelName,
+} from './inception-resnet-v2.js';
+import { INCEPTION_V3_MODEL_NAMES, type InceptionV3ModelName } from './inception-v3.js';
+
+/** The registered name of a model of this package. */
+export type InceptionModelName =
+  | BnInceptionModelName
+  | InceptionV3ModelName
+  | InceptionResNetV2ModelName;
+
+/** Every {@link InceptionModelName}, as registered. */
+export const INCEPTION_MODEL_NAMES: readonly InceptionModelName[] = [
+  ...BN_INCEPTION_MODEL_NAMES,
+  ...INCEPTION_V3_MODEL_NAMES,
+  ...INCEPTION_RESNET_V2_MODEL_NAMES,
+];
 
 export {
   BN_INCEPTION_LIMITS,
   BN_INCEPTION_MODULES,
+  type BnInceptionModelName,
   type BnInceptionModule,
   bnInception,
   bnInceptionFeatureSizes,
@@ -22,15 +40,11 @@ export {
   buildBnInception,
   seBnInception,
 } from './bn-inception.js';
-export {
-  concatBranches,
-  convNormAct,
-  resolveInceptionSE,
-  seAfter,
-} from './common.js';
+export { resolveInceptionSE } from './common.js';
 export {
   buildInceptionResNetV2,
   INCEPTION_RESNET_V2_LIMITS,
+  type InceptionResNetV2ModelName,
   inceptionResNetBlock,
   inceptionResNetV2,
   RESIDUAL_SCALES,
@@ -40,6 +54,7 @@ export {
 export {
   buildInceptionV3,
   INCEPTION_V3_LIMITS,
+  type InceptionV3ModelName,
   inceptionV3,
   seInceptionV3,
 } from './inception-v3.js';

@@ -102,7 +102,7 @@ describe('the minimum input sizes are the real ones', () => {
     expect(lastGrid(75)).toBe(1);
     expect(lastGrid(74)).toBe(0);
     expect(lastGrid(299)).toBe(8);
-    for (const name of ['inception_v3', 'inception_resnet_v2']) {
+    for (const name of ['inception_v3', 'inception_resnet_v2'] as const) {
       expect(() => createModel(name, { inputShape: [74, 80, 3] })).toThrow(
         "Invalid inputShape height: 74. Expected null or an integer ≥ 75 (this network's smallest input) in [74, 80, 3].",
       );

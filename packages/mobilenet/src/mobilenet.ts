@@ -25,14 +25,16 @@ import {
   checkChoice,
   classifierHead,
   convBn,
+  type FamilyModel,
   type ModelOptions,
   type ResolvedSE,
-  registerTwins,
+  registerFamily,
+  resolveFamilySE,
   resolveModelOptions,
-  resolveSEConfig,
   type SEPosition,
+  seAt,
   seForStage,
-  squeezeExcite,
+  twinModels,
 } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
 
@@ -132,8 +134,7 @@ export function depthwiseSeparable(
   spec: DepthwiseSeparableSpec,
 ): tf.SymbolicTensor {
   const { name, se } = spec;
-  const at = (position: SEPosition, t: tf.SymbolicTensor): tf.SymbolicTensor =>
-    se && se.position === position ? squeezeExcite(t, se.block, `${name}.se`) : t;
+  const at = (position: SEPosition, t: tf.SymbolicTensor) => seAt(t, se, position, `${name}.se`);
   const channels = x.shape[3] ?? 0;
   let y = convBn(at('pre', x), {
     name: `${name}.conv_dw`,
@@ -184,21 +185,11 @@ export function resolveMobileNetSE(
   se: ModelOptions['se'],
   enabledByDefault: boolean,
 ): ResolvedSE | null {
-  const resolved = resolveSEConfig(
-    se,
-    { reduction: 16, divisor: 1 },
-    MOBILENET_V1_STAGES.length,
-    enabledByDefault,
-  );
-  if (resolved && !(MOBILENET_SE_POSITIONS as readonly string[]).includes(resolved.position)) {
-    throw new ConfigError(
-      'se.position',
-      resolved.position,
-      `one of ${MOBILENET_SE_POSITIONS.map((p) => `'${p}'`).join(', ')}: a MobileNet block has ` +
-        'no shortcut and no addition',
-    );
-  }
-  return resolved;
+  return resolveFamilySE(se, enabledByDefault, {
+    stages: MOBILENET_V1_STAGES.length,
+    positions: MOBILENET_SE_POSITIONS,
+    why: ': a MobileNet block has no shortcut and no addition',
+  });
 }
 
 /**
@@ -251,9 +242,17 @@ export function buildMobileNetV1(
   return tf.model({ inputs: input, outputs: output, name });
 }
 
+/** How a registered name spells each width. */
+const ALPHA_SUFFIX = { 0.25: '025', 0.5: '050', 0.75: '075', 1: '100' } as const;
+
 /** The registered name of a width: `mobilenetv1_050`, `se_mobilenetv1_050`. */
-function mobileNetName(alpha: MobileNetAlpha, se: boolean): string {
-  return `${se ? 'se_' : ''}mobilenetv1_${String(Math.round(alpha * 100)).padStart(3, '0')}`;
+function mobileNetName<S extends boolean>(
+  alpha: MobileNetAlpha,
+  se: S,
+): `${S extends true ? 'se_' : ''}mobilenetv1_${(typeof ALPHA_SUFFIX)[MobileNetAlpha]}` {
+  return `${se ? 'se_' : ''}mobilenetv1_${ALPHA_SUFFIX[alpha]}` as ReturnType<
+    typeof mobileNetName<S>
+  >;
 }
 
 /**
@@ -291,24 +290,45 @@ export function seMobileNetV1(options: MobileNetV1Options = {}): tf.LayersModel 
 /** SE paper Table 3 (MFLOPs are multiply–accumulates), at α = 1 only. */
 const PAPER_GMACS = { plain: 0.569, se: 0.572 } as const;
 
-for (const alpha of MOBILENET_ALPHAS) {
-  registerTwins<ModelOptions>({
-    plain: mobileNetName(alpha, false),
-    se: mobileNetName(alpha, true),
-    build: (options, seByDefault, name) =>
-      buildMobileNetV1({ ...options, alpha }, seByDefault, name),
-    info: { family: 'mobilenet', package: '@se/mobilenet', ...MOBILENET_LIMITS },
-    description: {
-      plain: `MobileNet v1 ${alpha}×, exact to timm's mobilenetv1 (state_dict keys and shapes)`,
-      se: `SE-MobileNet v1 ${alpha}×: SE after every depthwise-separable block (paper Table 3)`,
-    },
-    ...(alpha === 1
-      ? {
-          paper: {
-            plain: { gmacs: PAPER_GMACS.plain, table: 'Table 3' },
-            se: { gmacs: PAPER_GMACS.se, table: 'Table 3' },
-          },
-        }
-      : {}),
-  });
+/** The registry table: every width, plain and with SE. */
+const MOBILENET_MODELS: Record<MobileNetModelName, FamilyModel> = Object.fromEntries(
+  MOBILENET_ALPHAS.flatMap((alpha) =>
+    Object.entries(
+      twinModels({
+        plain: mobileNetName(alpha, false),
+        se: mobileNetName(alpha, true),
+        build: (options: ModelOptions, seByDefault, name) =>
+          buildMobileNetV1({ ...options, alpha }, seByDefault, name),
+        description: {
+          plain: `MobileNet v1 ${alpha}×, exact to timm's mobilenetv1 (state_dict keys and shapes)`,
+          se: `SE-MobileNet v1 ${alpha}×: SE after every depthwise-separable block (paper Table 3)`,
+        },
+        ...(alpha === 1
+          ? {
+              paper: {
+                plain: { gmacs: PAPER_GMACS.plain, table: 'Table 3' },
+                se: { gmacs: PAPER_GMACS.se, table: 'Table 3' },
+              },
+            }
+          : {}),
+      }),
+    ),
+  ),
+) as Record<MobileNetModelName, FamilyModel>;
+
+/** The registered name of a model of this package (`mobilenetv1_100`, `se_mobilenetv1_025`, …). */
+export type MobileNetModelName = `${'' | 'se_'}mobilenetv1_${'025' | '050' | '075' | '100'}`;
+
+/** Every {@link MobileNetModelName}, as registered. */
+export const MOBILENET_MODEL_NAMES = Object.keys(MOBILENET_MODELS) as readonly MobileNetModelName[];
+
+declare module '@se/core' {
+  interface ModelNames extends Record<MobileNetModelName, true> {}
 }
+
+registerFamily({
+  family: 'mobilenet',
+  package: '@se/mobilenet',
+  limits: MOBILENET_LIMITS,
+  models: MOBILENET_MODELS,
+});

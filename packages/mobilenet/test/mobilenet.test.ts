@@ -4,12 +4,20 @@ import {
   createModel,
   getModelInfo,
   listModels,
+  type ModelName,
   torchStateDictMapping,
 } from '@se/core';
 import { readKeysFixture, stateDictKeys } from '@se/testing';
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
-import { MOBILENET_V1_STAGES, mobileNetV1, roundChannels, seMobileNetV1 } from '../src/index.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import {
+  MOBILENET_MODEL_NAMES,
+  MOBILENET_V1_STAGES,
+  type MobileNetModelName,
+  mobileNetV1,
+  roundChannels,
+  seMobileNetV1,
+} from '../src/index.js';
 
 const fixture = (path: string) => new URL(`./fixtures/${path}`, import.meta.url);
 
@@ -34,8 +42,8 @@ function handCount(alpha: number): { plain: number; se: number } {
 }
 
 describe('parameter counts', () => {
-  it('registers the four widths and their SE twins', () => {
-    expect(listModels((m) => m.family === 'mobilenet').map((m) => m.name)).toEqual([
+  it('registers the four widths and their SE twins, the names of ModelName', () => {
+    const names = [
       'mobilenetv1_025',
       'mobilenetv1_050',
       'mobilenetv1_075',
@@ -44,7 +52,11 @@ describe('parameter counts', () => {
       'se_mobilenetv1_050',
       'se_mobilenetv1_075',
       'se_mobilenetv1_100',
-    ]);
+    ] as const;
+    expect(listModels((m) => m.family === 'mobilenet').map((m) => m.name)).toEqual(names);
+    expect([...MOBILENET_MODEL_NAMES].sort()).toEqual(names);
+    expectTypeOf<ModelName>().toEqualTypeOf<MobileNetModelName>();
+    expectTypeOf<MobileNetModelName>().toEqualTypeOf<(typeof names)[number]>();
     expect(getModelInfo('se_mobilenetv1_100').twin).toBe('mobilenetv1_100');
   });
   it("mobilenetv1_100 has timm's 4,231,976 and SE-MobileNet 4,718,044 (paper: 4.2M → 4.7M)", () => {

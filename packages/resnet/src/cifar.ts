@@ -16,15 +16,16 @@ import {
   classifierHead,
   conv2d,
   convBn,
+  type FamilyModel,
   type ModelOptions,
-  registerTwins,
+  registerFamily,
   residualUnit,
   resolveModelOptions,
   resolveSEConfig,
   seForStage,
+  twinModels,
 } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
-import { channelsOf } from './resnet.js';
 
 /** Total stride 4: any input from 8×8 up (CIFAR's 32×32, Fashion-MNIST's 28×28). */
 export const CIFAR_LIMITS: ArchitectureLimits = { defaultInputShape: [32, 32, 3], minInputSize: 8 };
@@ -99,7 +100,7 @@ function buildPlainCifar(depth: number, options: ModelOptions, seByDefault: bool
     for (let i = 0; i < blocks; i++) {
       const prefix = `layer${stage + 1}.${i}`;
       const stride = stage > 0 && i === 0 ? 2 : 1;
-      const inChannels = channelsOf(x);
+      const inChannels = x.shape[3] ?? 0;
       x = residualUnit(x, {
         name: prefix,
         se: seForStage(se, stage + 1),
@@ -164,7 +165,7 @@ function buildPreAct(
     for (let i = 0; i < units; i++) {
       const prefix = `layer${stage + 1}.${i}`;
       const stride = stage > 0 && i === 0 ? 2 : 1;
-      const project = stride !== 1 || channelsOf(x) !== width;
+      const project = stride !== 1 || x.shape[3] !== width;
       x = residualUnit(x, {
         name: prefix,
         se: seForStage(se, stage + 1),
@@ -222,91 +223,108 @@ function buildPreAct(
 /** Depths of He et al.'s CIFAR ResNets (6n + 2). */
 export const CIFAR_RESNET_DEPTHS = [20, 32, 44, 56, 110] as const;
 
-/** A model factory taking Keras-style options. */
-export type Factory = (options?: ModelOptions) => tf.LayersModel;
+/** Depth of a CIFAR ResNet of {@link CIFAR_RESNET_DEPTHS}. */
+type CifarResNetDepth = (typeof CIFAR_RESNET_DEPTHS)[number];
 
-/** Registers a CIFAR network and its SE twin; returns their factories. */
-function registerPair(
-  plain: string,
-  se: string,
-  build: (options: ModelOptions, seByDefault: boolean, name: string) => tf.LayersModel,
-  description: string,
-): [Factory, Factory] {
-  const twins = registerTwins({
-    plain,
-    se,
-    build,
-    info: { family: 'cifar-resnet', package: '@se/resnet', ...CIFAR_LIMITS },
-    description: { plain: description, se: `${description}, with SE` },
-  });
-  return [twins.plain, twins.se];
+/** The registry table of the CIFAR networks and their SE twins. */
+const CIFAR_MODELS: Record<CifarResNetModelName, FamilyModel> = {
+  ...(Object.fromEntries(
+    CIFAR_RESNET_DEPTHS.flatMap((depth) =>
+      Object.entries(
+        twinModels({
+          plain: `resnet${depth}`,
+          se: `seresnet${depth}`,
+          build: (options: ModelOptions, seByDefault, name) =>
+            buildPlainCifar(depth, options, seByDefault, name),
+          description: {
+            plain: `CIFAR ResNet-${depth} (He et al. 2016, option-A shortcuts)`,
+            se: `CIFAR ResNet-${depth} (He et al. 2016, option-A shortcuts), with SE`,
+          },
+        }),
+      ),
+    ),
+  ) as Record<`resnet${CifarResNetDepth}` | `seresnet${CifarResNetDepth}`, FamilyModel>),
+  ...twinModels({
+    plain: 'resnet164',
+    se: 'seresnet164',
+    build: (options: ModelOptions, seByDefault, name) =>
+      buildPreAct(
+        'bottleneck',
+        [64, 128, 256].map((width) => ({ width, units: 18 })),
+        options,
+        seByDefault,
+        name,
+      ),
+    description: {
+      plain: 'Pre-activation bottleneck ResNet-164 for CIFAR (He et al. 2016b)',
+      se: 'Pre-activation bottleneck ResNet-164 for CIFAR (He et al. 2016b), with SE',
+    },
+  }),
+  ...twinModels({
+    plain: 'wrn16_8',
+    se: 'se_wrn16_8',
+    build: (options: ModelOptions, seByDefault, name) =>
+      buildPreAct(
+        'basic',
+        [128, 256, 512].map((width) => ({ width, units: 2 })),
+        options,
+        seByDefault,
+        name,
+      ),
+    description: {
+      plain: 'Wide ResNet WRN-16-8 (Zagoruyko & Komodakis 2016)',
+      se: 'Wide ResNet WRN-16-8 (Zagoruyko & Komodakis 2016), with SE',
+    },
+  }),
+};
+
+/** The registered name of a CIFAR network of this package (`resnet20`, `se_wrn16_8`, …). */
+export type CifarResNetModelName =
+  | `${'' | 'se'}resnet${(typeof CIFAR_RESNET_DEPTHS)[number] | 164}`
+  | 'wrn16_8'
+  | 'se_wrn16_8';
+
+/** Every {@link CifarResNetModelName}, as registered. */
+export const CIFAR_RESNET_MODEL_NAMES = Object.keys(
+  CIFAR_MODELS,
+) as readonly CifarResNetModelName[];
+
+declare module '@se/core' {
+  interface ModelNames extends Record<CifarResNetModelName, true> {}
 }
 
-const cifarResNets = Object.fromEntries(
-  CIFAR_RESNET_DEPTHS.map((depth) => [
-    depth,
-    registerPair(
-      `resnet${depth}`,
-      `seresnet${depth}`,
-      (options, seByDefault, name) => buildPlainCifar(depth, options, seByDefault, name),
-      `CIFAR ResNet-${depth} (He et al. 2016, option-A shortcuts)`,
-    ),
-  ]),
-) as Record<(typeof CIFAR_RESNET_DEPTHS)[number], [Factory, Factory]>;
-
-const [preAct164, sePreAct164] = registerPair(
-  'resnet164',
-  'seresnet164',
-  (options, seByDefault, name) =>
-    buildPreAct(
-      'bottleneck',
-      [64, 128, 256].map((width) => ({ width, units: 18 })),
-      options,
-      seByDefault,
-      name,
-    ),
-  'Pre-activation bottleneck ResNet-164 for CIFAR (He et al. 2016b)',
-);
-
-const [wideResNet, seWideResNet] = registerPair(
-  'wrn16_8',
-  'se_wrn16_8',
-  (options, seByDefault, name) =>
-    buildPreAct(
-      'basic',
-      [128, 256, 512].map((width) => ({ width, units: 2 })),
-      options,
-      seByDefault,
-      name,
-    ),
-  'Wide ResNet WRN-16-8 (Zagoruyko & Komodakis 2016)',
-);
+const C = registerFamily({
+  family: 'cifar-resnet',
+  package: '@se/resnet',
+  limits: CIFAR_LIMITS,
+  models: CIFAR_MODELS,
+});
 
 /** CIFAR ResNet-20 (269,722 parameters for 10 classes). */
-export const cifarResNet20 = cifarResNets[20][0];
+export const cifarResNet20 = C.resnet20;
 /** CIFAR SE-ResNet-20. */
-export const cifarSeResNet20 = cifarResNets[20][1];
+export const cifarSeResNet20 = C.seresnet20;
 /** CIFAR ResNet-32. */
-export const cifarResNet32 = cifarResNets[32][0];
+export const cifarResNet32 = C.resnet32;
 /** CIFAR SE-ResNet-32. */
-export const cifarSeResNet32 = cifarResNets[32][1];
+export const cifarSeResNet32 = C.seresnet32;
 /** CIFAR ResNet-44. */
-export const cifarResNet44 = cifarResNets[44][0];
+export const cifarResNet44 = C.resnet44;
 /** CIFAR SE-ResNet-44. */
-export const cifarSeResNet44 = cifarResNets[44][1];
+export const cifarSeResNet44 = C.seresnet44;
 /** CIFAR ResNet-56. */
-export const cifarResNet56 = cifarResNets[56][0];
+export const cifarResNet56 = C.resnet56;
 /** CIFAR SE-ResNet-56. */
-export const cifarSeResNet56 = cifarResNets[56][1];
+export const cifarSeResNet56 = C.seresnet56;
 /** CIFAR ResNet-110. */
-export const cifarResNet110 = cifarResNets[110][0];
+export const cifarResNet110 = C.resnet110;
 /** CIFAR SE-ResNet-110. */
-export const cifarSeResNet110 = cifarResNets[110][1];
+export const cifarSeResNet110 = C.seresnet110;
 /** Pre-activation ResNet-164 for CIFAR. */
-export const preActResNet164 = preAct164;
+export const preActResNet164 = C.resnet164;
 /** Pre-activation SE-ResNet-164 for CIFAR. */
-export const sePreActResNet164 = sePreAct164;
+export const sePreActResNet164 = C.seresnet164;
 /** WRN-16-8 (10,961,370 parameters for 10 classes). */
-export const wrn16x8 = wideResNet;
+export const wrn16x8 = C.wrn16_8;
 /** SE-WRN-16-8. */
-export const seWrn16x8 = seWideResNet;
+export const seWrn16x8 = C.se_wrn16_8;

@@ -10,158 +10,33 @@
  */
 
 import {
-  type ArchitectureLimits,
   buildResidualNetwork,
   ConfigError,
   checkChoice,
-  type ModelInfo,
+  type FamilyModel,
   type ModelOptions,
-  RESIDUAL_EXPANSION,
   RESIDUAL_LIMITS,
   type ResidualBlockKind,
   type ResidualLayout,
-  type ResolvedSE,
-  registerModel,
-  residualBasicBlock,
-  residualBottleneck,
-  residualStem,
-  resolveResidualSE,
+  registerFamily,
 } from '@se/core';
 import type * as tf from '@tensorflow/tfjs';
 
-// The stem, the units, the stage loop and both layouts live in @se/core's residual builder,
-// shared with @se/resnext; this module names the ResNet depths and registers them.
-
-/** The residual unit a ResNet stacks. */
-export type BlockKind = ResidualBlockKind;
-/** Which reference implementation the layer names and details follow. */
-export type ResNetLayout = ResidualLayout;
+// The stem, the units, the stage loop and both layouts live in @se/core's residual builder
+// (buildResidualNetwork, residualBasicBlock, residualBottleneck, residualStem,
+// resolveResidualSE), shared with @se/resnext; this module names the ResNet depths and registers
+// them.
 
 /** A ResNet: its block, blocks per stage, layout, and whether it has SE by default. */
 export interface ResNetArchitecture {
   /** Residual unit of every stage. */
-  block: BlockKind;
+  block: ResidualBlockKind;
   /** Blocks in each of the four stages, e.g. `[3, 4, 6, 3]` for ResNet-50. */
   layers: [number, number, number, number];
   /** Reference implementation whose layer names and details the network follows. */
-  layout: ResNetLayout;
+  layout: ResidualLayout;
   /** Whether the network has SE blocks when built without an `se` option. */
   se: boolean;
-}
-
-/** Output channels per input "plane" of each block kind. */
-export const EXPANSION: Record<BlockKind, number> = { ...RESIDUAL_EXPANSION };
-
-/** The network's total stride: 2 (stem conv) · 2 (pool) · 2³ (stages 2–4). */
-export const RESNET_LIMITS: ArchitectureLimits = RESIDUAL_LIMITS;
-
-/** One residual block of a ResNet. */
-export interface ResNetBlockSpec {
-  /** Module path, e.g. `layer2.0`. */
-  name: string;
-  /** Width of the block's 3×3 convolution(s). */
-  planes: number;
-  /** Stride of the block: 2 for the first block of stages 2–4, else 1. */
-  stride: number;
-  /** Reference implementation the block follows. */
-  layout: ResNetLayout;
-  /** SE settings of the block's stage, or null. */
-  se: ResolvedSE | null;
-}
-
-/** Channels of an NHWC symbolic tensor. */
-export function channelsOf(x: tf.SymbolicTensor): number {
-  return x.shape[3] ?? 0;
-}
-
-/**
- * Two 3×3 convolutions (ResNet-18/34). SE_3×3 sits after the first.
- *
- * @example
- * ```ts
- * import { seForStage } from '@se/core';
- * import { basicBlock, resolveResNetSE } from '@se/resnet';
- * import * as tf from '@tensorflow/tfjs';
- *
- * const se = seForStage(resolveResNetSE('timm', true, true), 2);
- * const x = tf.input({ shape: [56, 56, 64] });
- * const y = basicBlock(x, { name: 'layer2.0', planes: 128, stride: 2, layout: 'timm', se });
- * ```
- */
-export function basicBlock(x: tf.SymbolicTensor, spec: ResNetBlockSpec): tf.SymbolicTensor {
-  return residualBasicBlock(x, spec);
-}
-
-/**
- * 1×1 → 3×3 → 1×1 (×4) bottleneck (ResNet-50/101/152). The layout decides where the stride is.
- *
- * @example
- * ```ts
- * import { bottleneck } from '@se/resnet';
- * import * as tf from '@tensorflow/tfjs';
- *
- * const x = tf.input({ shape: [56, 56, 64] });
- * const y = bottleneck(x, { name: 'layer1.0', planes: 64, stride: 1, layout: 'caffe', se: null });
- * // y: [56, 56, 256], with a projection shortcut `layer1.0.downsample`
- * ```
- */
-export function bottleneck(x: tf.SymbolicTensor, spec: ResNetBlockSpec): tf.SymbolicTensor {
-  return residualBottleneck(x, spec);
-}
-
-/**
- * The ResNet stem: 7×7/2 convolution, BN, ReLU, 3×3/2 max pool (padding 1 in the timm layout,
- * ceil mode in the Caffe layout); a quarter of the input's height and width.
- *
- * @example
- * ```ts
- * import { stem } from '@se/resnet';
- * import * as tf from '@tensorflow/tfjs';
- *
- * const x = stem(tf.input({ shape: [224, 224, 3] }), 'timm'); // [56, 56, 64]
- * ```
- */
-export function stem(input: tf.SymbolicTensor, layout: ResNetLayout): tf.SymbolicTensor {
-  return residualStem(input, layout);
-}
-
-/**
- * The SE settings of a layout (timm's divisor-8 rounding or Caffe's ⌊C/16⌋) for `se`, or null
- * for the plain network; `enabledByDefault` applies when `se` is undefined.
- *
- * @example
- * ```ts
- * import { resolveResNetSE } from '@se/resnet';
- *
- * resolveResNetSE('caffe', { stages: [3, 4] }, true)?.block.divisor; // 1
- * resolveResNetSE('timm', undefined, false); // null
- * ```
- */
-export function resolveResNetSE(
-  layout: ResNetLayout,
-  se: ModelOptions['se'],
-  enabledByDefault: boolean,
-): ResolvedSE | null {
-  return resolveResidualSE(layout, se, enabledByDefault);
-}
-
-/**
- * Builds any ResNet of this family from its architecture and Keras-style options.
- * `defaultName` names the model when `options.name` is not given.
- *
- * @example
- * ```ts
- * import { buildResNet, resnetArchitecture } from '@se/resnet';
- *
- * const model = buildResNet(resnetArchitecture(50, 'legacy'), { classes: 10 }, 'my_senet');
- * ```
- */
-export function buildResNet(
-  architecture: ResNetArchitecture,
-  options: ModelOptions = {},
-  defaultName = 'resnet',
-): tf.LayersModel {
-  return buildResidualNetwork(architecture, options, defaultName);
 }
 
 /** Block kind and blocks per stage of each depth (He et al., Table 1). */
@@ -201,7 +76,7 @@ export const RESNET_DEPTHS = {
     /** Blocks per stage. */
     layers: [3, 8, 36, 3],
   },
-} as const satisfies Record<number, { block: BlockKind; layers: number[] }>;
+} as const satisfies Record<number, { block: ResidualBlockKind; layers: number[] }>;
 
 /** Depths of the family. */
 export type ResNetDepth = keyof typeof RESNET_DEPTHS;
@@ -220,7 +95,7 @@ export interface ResNetOptions extends ModelOptions {
   /** 18, 34, 50, 101 or 152. */
   depth: ResNetDepth;
   /** `'timm'` (default) or `'caffe'` (the original SENet release, timm's `legacy_*`). */
-  layout?: ResNetLayout;
+  layout?: ResidualLayout;
 }
 
 /**
@@ -247,7 +122,7 @@ export function resNet(options: ResNetOptions): tf.LayersModel {
     layout,
     se: false,
   };
-  return buildResNet(architecture, rest, `resnet${depth}`);
+  return buildResidualNetwork(architecture, rest, `resnet${depth}`);
 }
 
 /**
@@ -275,43 +150,61 @@ export function resnetArchitecture(
   };
 }
 
-function register(
-  depth: ResNetDepth,
-): Record<'plain' | 'se' | 'legacy', (o?: ModelOptions) => tf.LayersModel> {
+/** The three registered ResNets of a depth: plain, SE (timm layout) and legacy SE (Caffe). */
+function depthModels<D extends ResNetDepth>(
+  depth: D,
+): Record<`resnet${D}` | `seresnet${D}` | `legacy_seresnet${D}`, FamilyModel> {
   const names = {
     plain: `resnet${depth}`,
     se: `seresnet${depth}`,
     legacy: `legacy_seresnet${depth}`,
-  };
-  const factories = {} as Record<'plain' | 'se' | 'legacy', (o?: ModelOptions) => tf.LayersModel>;
-  for (const variant of ['plain', 'se', 'legacy'] as const) {
+  } as const;
+  const row = (variant: 'plain' | 'se' | 'legacy'): FamilyModel => {
     const architecture = resnetArchitecture(depth, variant);
-    const name = names[variant];
-    const factory = (options?: ModelOptions) => buildResNet(architecture, options, name);
     const gmacs = PAPER_GMACS[depth]?.[1];
-    const info: Omit<ModelInfo, 'name'> = {
-      family: 'resnet',
-      package: '@se/resnet',
+    return {
+      build: (options, name) => buildResidualNetwork(architecture, options, name),
       se: variant !== 'plain',
       ...(variant === 'legacy' ? {} : { twin: variant === 'se' ? names.plain : names.se }),
-      ...RESNET_LIMITS,
       description:
         variant === 'legacy'
           ? `SE-ResNet-${depth} in the original Caffe release's layout (timm legacy_seresnet${depth}, Cadene senet.py)`
-          : `${variant === 'se' ? 'SE-' : ''}ResNet-${depth}, exact to timm ${name}`,
+          : `${variant === 'se' ? 'SE-' : ''}ResNet-${depth}, exact to timm ${names[variant]}`,
       ...(variant === 'legacy' && gmacs ? { paper: { gmacs, table: 'Table 2' } } : {}),
     };
-    registerModel(name, factory, info);
-    factories[variant] = factory;
-  }
-  return factories;
+  };
+  return {
+    [names.plain]: row('plain'),
+    [names.se]: row('se'),
+    [names.legacy]: row('legacy'),
+  } as Record<`resnet${D}` | `seresnet${D}` | `legacy_seresnet${D}`, FamilyModel>;
 }
 
-const R18 = register(18);
-const R34 = register(34);
-const R50 = register(50);
-const R101 = register(101);
-const R152 = register(152);
+/** The registry table of the ImageNet ResNets: `resnet*`, `seresnet*`, `legacy_seresnet*`. */
+const RESNET_MODELS: Record<ResNetModelName, FamilyModel> = {
+  ...depthModels(18),
+  ...depthModels(34),
+  ...depthModels(50),
+  ...depthModels(101),
+  ...depthModels(152),
+};
+
+/** The registered name of an ImageNet ResNet of this package. */
+export type ResNetModelName = `${'' | 'se' | 'legacy_se'}resnet${ResNetDepth}`;
+
+/** Every {@link ResNetModelName}, as registered. */
+export const RESNET_MODEL_NAMES = Object.keys(RESNET_MODELS) as readonly ResNetModelName[];
+
+declare module '@se/core' {
+  interface ModelNames extends Record<ResNetModelName, true> {}
+}
+
+const R = registerFamily({
+  family: 'resnet',
+  package: '@se/resnet',
+  limits: RESIDUAL_LIMITS,
+  models: RESNET_MODELS,
+});
 
 /**
  * ResNet-18 (timm `resnet18`).
@@ -323,7 +216,7 @@ const R152 = register(152);
  * const model = resnet18({ classes: 10, inputShape: [32, 32, 3] });
  * ```
  */
-export const resnet18 = R18.plain;
+export const resnet18 = R.resnet18;
 /**
  * ResNet-34 (timm `resnet34`).
  *
@@ -335,7 +228,7 @@ export const resnet18 = R18.plain;
  * const backbone = resnet34({ includeTop: false, pooling: 'avg' });
  * ```
  */
-export const resnet34 = R34.plain;
+export const resnet34 = R.resnet34;
 /**
  * ResNet-50 (timm `resnet50`, 25,557,032 parameters).
  *
@@ -346,7 +239,7 @@ export const resnet34 = R34.plain;
  * const logits = resnet50({ classifierActivation: 'linear' }); // as timm: no softmax
  * ```
  */
-export const resnet50 = R50.plain;
+export const resnet50 = R.resnet50;
 /**
  * ResNet-101 (timm `resnet101`).
  *
@@ -357,7 +250,7 @@ export const resnet50 = R50.plain;
  * const model = resnet101({ name: 'backbone', includeTop: false });
  * ```
  */
-export const resnet101 = R101.plain;
+export const resnet101 = R.resnet101;
 /**
  * ResNet-152 (timm `resnet152`).
  *
@@ -369,7 +262,7 @@ export const resnet101 = R101.plain;
  * const model = resnet152({ se: { stages: [3, 4] } });
  * ```
  */
-export const resnet152 = R152.plain;
+export const resnet152 = R.resnet152;
 /**
  * SE-ResNet-18 (timm `seresnet18`).
  *
@@ -380,7 +273,7 @@ export const resnet152 = R152.plain;
  * const model = seResNet18({ classes: 100, inputShape: [64, 64, 3] });
  * ```
  */
-export const seResNet18 = R18.se;
+export const seResNet18 = R.seresnet18;
 /**
  * SE-ResNet-34 (timm `seresnet34`).
  *
@@ -391,7 +284,7 @@ export const seResNet18 = R18.se;
  * const plain = seResNet34({ se: false }); // the ResNet-34 baseline
  * ```
  */
-export const seResNet34 = R34.se;
+export const seResNet34 = R.seresnet34;
 /**
  * SE-ResNet-50 (timm `seresnet50`, 28,088,024 parameters).
  *
@@ -402,7 +295,7 @@ export const seResNet34 = R34.se;
  * const model = seResNet50({ classes: 10, inputShape: [64, 64, 3], se: { reduction: 8 } });
  * ```
  */
-export const seResNet50 = R50.se;
+export const seResNet50 = R.seresnet50;
 /**
  * SE-ResNet-101 (timm `seresnet101`).
  *
@@ -413,7 +306,7 @@ export const seResNet50 = R50.se;
  * const model = seResNet101({ se: { squeeze: 'max' } }); // paper §6.3 ablation
  * ```
  */
-export const seResNet101 = R101.se;
+export const seResNet101 = R.seresnet101;
 /**
  * SE-ResNet-152 (timm `seresnet152`).
  *
@@ -424,7 +317,7 @@ export const seResNet101 = R101.se;
  * const model = seResNet152({ se: { gate: 'tanh' } }); // paper §6.4 ablation
  * ```
  */
-export const seResNet152 = R152.se;
+export const seResNet152 = R.seresnet152;
 /**
  * SE-ResNet-18 in the Caffe release's layout (timm `legacy_seresnet18`).
  *
@@ -435,7 +328,7 @@ export const seResNet152 = R152.se;
  * const model = legacySeResNet18({ classes: 10 });
  * ```
  */
-export const legacySeResNet18 = R18.legacy;
+export const legacySeResNet18 = R.legacy_seresnet18;
 /**
  * SE-ResNet-34 in the Caffe release's layout (timm `legacy_seresnet34`).
  *
@@ -446,7 +339,7 @@ export const legacySeResNet18 = R18.legacy;
  * const model = legacySeResNet34({ se: { position: 'identity' } }); // SE-Identity
  * ```
  */
-export const legacySeResNet34 = R34.legacy;
+export const legacySeResNet34 = R.legacy_seresnet34;
 /**
  * SE-ResNet-50 in the Caffe release's layout (timm `legacy_seresnet50`; paper: 3.87 GMACs).
  *
@@ -458,7 +351,7 @@ export const legacySeResNet34 = R34.legacy;
  * countMacs(legacySeResNet50()) / 1e9; // 3.86 (the paper's Table 2 says 3.87)
  * ```
  */
-export const legacySeResNet50 = R50.legacy;
+export const legacySeResNet50 = R.legacy_seresnet50;
 /**
  * SE-ResNet-101 in the Caffe release's layout (timm `legacy_seresnet101`).
  *
@@ -469,7 +362,7 @@ export const legacySeResNet50 = R50.legacy;
  * const model = legacySeResNet101({ se: { reduction: 8 } });
  * ```
  */
-export const legacySeResNet101 = R101.legacy;
+export const legacySeResNet101 = R.legacy_seresnet101;
 /**
  * SE-ResNet-152 in the Caffe release's layout (timm `legacy_seresnet152`).
  *
@@ -480,4 +373,4 @@ export const legacySeResNet101 = R101.legacy;
  * const model = legacySeResNet152({ inputShape: [null, null, 3] }); // any input size
  * ```
  */
-export const legacySeResNet152 = R152.legacy;
+export const legacySeResNet152 = R.legacy_seresnet152;

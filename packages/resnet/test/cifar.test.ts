@@ -1,12 +1,12 @@
-import { countParams, createModel } from '@se/core';
+import { countParams, createModel, type ModelName } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { ZeroPadShortcut } from '../src/index.js';
+import { CIFAR_RESNET_DEPTHS, ZeroPadShortcut } from '../src/index.js';
 
 /** Parameters of an SE block on C channels, ⌊C/16⌋ hidden units, with biases. */
 const se = (c: number) => 2 * c * Math.floor(c / 16) + Math.floor(c / 16) + c;
 
-const params = (name: string, options = {}) => {
+const params = (name: ModelName, options = {}) => {
   const model = createModel(name, options);
   const n = countParams(model);
   model.dispose();
@@ -16,14 +16,15 @@ const params = (name: string, options = {}) => {
 describe('CIFAR ResNets (He et al. 2016), 10 classes', () => {
   // Stem 3·16·9 + 32; per n, one block in each stage: (2·2304 + 64) + (2·9216 + 128) + (2·36864 + 256)
   // = 97,216; stage 2 and 3 first blocks are narrower on input; classifier 64·10 + 10.
-  const COUNTS: Record<number, number> = {
+  const COUNTS: Record<(typeof CIFAR_RESNET_DEPTHS)[number], number> = {
     20: 269_722,
     32: 464_154,
     44: 658_586,
     56: 853_018,
     110: 1_727_962,
   };
-  for (const [depth, count] of Object.entries(COUNTS)) {
+  for (const depth of CIFAR_RESNET_DEPTHS) {
+    const count = COUNTS[depth];
     it(`resnet${depth}: ${count.toLocaleString('en-US')} parameters, SE adds ⌊C/16⌋ blocks`, () => {
       expect(params(`resnet${depth}`)).toBe(count);
       const n = (Number(depth) - 2) / 6;
@@ -71,7 +72,7 @@ describe('pre-activation ResNet-164 and WRN-16-8', () => {
 
 describe('training on the CPU backend', () => {
   it('seresnet20 and se_wrn16_8 give finite gradients for every weight at 8×8', () => {
-    for (const name of ['seresnet20', 'se_wrn16_8']) {
+    for (const name of ['seresnet20', 'se_wrn16_8'] as const) {
       const model = createModel(name, {
         inputShape: [8, 8, 1],
         classes: 3,

@@ -1,9 +1,9 @@
 import { countMacs, countParams, createModel, getModelInfo, listModels } from '@se/core';
 import { describe, expect, it } from 'vitest';
-import { resNet } from '../src/index.js';
+import { type ResNetModelName, resNet } from '../src/index.js';
 
 // Parameter counts of the reference implementations (timm 1.0.29 / the Caffe port), to the digit.
-const REFERENCE_PARAMS: Record<string, number> = {
+const REFERENCE_PARAMS: Record<ResNetModelName, number> = {
   resnet18: 11_689_512,
   resnet34: 21_797_672,
   resnet50: 25_557_032,
@@ -27,7 +27,7 @@ describe('every registered ResNet has the reference parameter count', () => {
       Object.keys(REFERENCE_PARAMS).sort((a, b) => a.localeCompare(b, 'en', { numeric: true })),
     );
   });
-  for (const [name, params] of Object.entries(REFERENCE_PARAMS)) {
+  for (const [name, params] of Object.entries(REFERENCE_PARAMS) as [ResNetModelName, number][]) {
     it(`${name}: ${params.toLocaleString('en-US')}`, () => {
       const model = createModel(name);
       expect(countParams(model)).toBe(params);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { resNet, seResNet50 } from '../src/index.js';
 
 describe('forward and backward on the CPU backend at the smallest input', () => {
-  for (const name of ['resnet18', 'seresnet18', 'legacy_seresnet18']) {
+  for (const name of ['resnet18', 'seresnet18', 'legacy_seresnet18'] as const) {
     it(`${name}: every trainable tensor gets a finite gradient`, async () => {
       const model = createModel(name, { inputShape: [32, 32, 3], classes: 10 });
       const x = tf.randomNormal([2, 32, 32, 3], 0, 1, 'float32', 5);
@@ -144,6 +144,7 @@ describe('invalid options are clear errors', () => {
     );
   });
   it('an unknown model name lists close matches', () => {
+    // @ts-expect-error: not a registered name, so not a ModelName either
     expect(() => createModel('seresnet51')).toThrow(
       /Unknown model 'seresnet51'\. Did you mean 'seresnet50'/,
     );

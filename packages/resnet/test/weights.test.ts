@@ -6,18 +6,21 @@ import {
   exportPyTorchWeights,
   fileSystem,
   loadPyTorchWeights,
+  type ResidualLayout,
   readSafetensors,
+  residualBottleneck,
+  resolveResidualSE,
   torchStateDictMapping,
 } from '@se/core';
 import { parityError, readKeysFixture, sameBits, sortByKey, stateDictKeys } from '@se/testing';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { bottleneck, type ResNetLayout, resolveResNetSE } from '../src/index.js';
+import '../src/index.js';
 
 const fixture = (path: string) => new URL(`./fixtures/${path}`, import.meta.url);
 
 describe('state_dict mapping, key by key', () => {
-  for (const name of ['resnet50', 'seresnet50', 'legacy_seresnet50']) {
+  for (const name of ['resnet50', 'seresnet50', 'legacy_seresnet50'] as const) {
     it(`${name} has exactly timm's tensors with timm's shapes`, async () => {
       const model = createModel(name);
       const ours = stateDictKeys(model);
@@ -49,15 +52,15 @@ describe('parity with timm on the reference fixtures (|Δ| < 1e-4)', () => {
   for (const [fixtureName, layout] of [
     ['seresnet50_layer2_0', 'timm'],
     ['legacy_seresnet50_layer2_0', 'caffe'],
-  ] as [string, ResNetLayout][]) {
+  ] as [string, ResidualLayout][]) {
     it(`${fixtureName}: the first, downsampling bottleneck of stage 2 (${layout} layout)`, async () => {
       const input = tf.input({ shape: [16, 16, 256] });
-      const output = bottleneck(input, {
+      const output = residualBottleneck(input, {
         name: 'layer2.0',
         planes: 128,
         stride: 2,
         layout,
-        se: resolveResNetSE(layout, true, true),
+        se: resolveResidualSE(layout, true, true),
       });
       expect(
         await parityError(
@@ -94,7 +97,7 @@ describe('round trips', () => {
   it('saves to a directory without tfjs-node and loads back bit-identically', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'se-zoo-'));
     try {
-      for (const name of ['seresnet18', 'legacy_seresnet18']) {
+      for (const name of ['seresnet18', 'legacy_seresnet18'] as const) {
         const model = createModel(name, { inputShape: [32, 32, 3], classes: 7 });
         await model.save(fileSystem(join(dir, name)));
         const loaded = await tf.loadLayersModel(`file://${join(dir, name, 'model.json')}`);

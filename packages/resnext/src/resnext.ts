@@ -17,12 +17,13 @@ import {
   buildResidualNetwork,
   ConfigError,
   checkChoice,
+  type FamilyModel,
   type ModelFactory,
-  type ModelInfo,
   type ModelOptions,
   RESIDUAL_LIMITS,
   type ResidualArchitecture,
-  registerModel,
+  type ResidualLayout,
+  registerFamily,
 } from '@se/core';
 import type * as tf from '@tensorflow/tfjs';
 
@@ -39,9 +40,6 @@ export const RESNEXT_DEPTHS = {
 /** Depths of the ResNeXt 32×4d networks. */
 export type ResNeXtDepth = keyof typeof RESNEXT_DEPTHS;
 
-/** Which implementation a ResNeXt follows: timm's `resnet.py` or the Caffe release. */
-export type ResNeXtLayout = 'timm' | 'caffe';
-
 /**
  * The architecture of a ResNeXt 32×4d of `depth` in `layout`, plain or with SE by default.
  *
@@ -54,7 +52,7 @@ export type ResNeXtLayout = 'timm' | 'caffe';
  */
 export function resnextArchitecture(
   depth: ResNeXtDepth,
-  layout: ResNeXtLayout,
+  layout: ResidualLayout,
   se: boolean,
 ): ResidualArchitecture {
   return {
@@ -90,7 +88,7 @@ export interface ResNeXtOptions extends ModelOptions {
   /** 26, 50 or 101. */
   depth: ResNeXtDepth;
   /** `'timm'` (default) or `'caffe'` (the original SENet release, timm's `legacy_*`). */
-  layout?: ResNeXtLayout;
+  layout?: ResidualLayout;
 }
 
 /**
@@ -130,56 +128,101 @@ const PAPER_GMACS: Record<string, number> = {
   legacy_senet154: 20.7,
 };
 
-function register(
+/** A table row: the network of `architecture`, with the paper's GMACs of `name` if any. */
+function row(
   name: string,
   architecture: ResidualArchitecture,
   description: string,
   twin?: string,
-): ModelFactory {
-  const factory: ModelFactory = (options) => buildResidualNetwork(architecture, options, name);
+): FamilyModel {
   const gmacs = PAPER_GMACS[name];
-  const info: Omit<ModelInfo, 'name'> = {
-    family: 'resnext',
-    package: '@se/resnext',
+  return {
+    build: (options, modelName) => buildResidualNetwork(architecture, options, modelName),
     se: architecture.se,
     ...(twin ? { twin } : {}),
-    ...RESIDUAL_LIMITS,
     description,
     ...(gmacs
       ? { paper: { gmacs, ...(name.includes('senet154') ? {} : { table: 'Table 2' }) } }
       : {}),
   };
-  registerModel(name, factory, info);
-  return factory;
 }
 
-const timm = (depth: 50 | 101) => {
-  const plain = `resnext${depth}_32x4d`;
-  const se = `seresnext${depth}_32x4d`;
+/** timm's ResNeXt of `depth` and its SE twin. */
+function timmModels<D extends 50 | 101>(
+  depth: D,
+): Record<`resnext${D}_32x4d` | `seresnext${D}_32x4d`, FamilyModel> {
+  const plain = `resnext${depth}_32x4d` as const;
+  const se = `seresnext${depth}_32x4d` as const;
   return {
-    plain: register(
+    [plain]: row(
       plain,
       resnextArchitecture(depth, 'timm', false),
       `ResNeXt-${depth} 32×4d, exact to timm ${plain}`,
       se,
     ),
-    se: register(
+    [se]: row(
       se,
       resnextArchitecture(depth, 'timm', true),
       `SE-ResNeXt-${depth} 32×4d, exact to timm ${se}`,
       plain,
     ),
-  };
-};
-const legacy = (depth: ResNeXtDepth) =>
-  register(
-    `legacy_seresnext${depth}_32x4d`,
-    resnextArchitecture(depth, 'caffe', true),
-    `SE-ResNeXt-${depth} 32×4d in the original Caffe release's layout (timm legacy_seresnext${depth}_32x4d, Cadene senet.py)`,
-  );
+  } as Record<`resnext${D}_32x4d` | `seresnext${D}_32x4d`, FamilyModel>;
+}
 
-const X50 = timm(50);
-const X101 = timm(101);
+/** The Caffe release's SE-ResNeXt of `depth` (no plain twin registered). */
+function legacyModel<D extends ResNeXtDepth>(
+  depth: D,
+): Record<`legacy_seresnext${D}_32x4d`, FamilyModel> {
+  const name = `legacy_seresnext${depth}_32x4d` as const;
+  return {
+    [name]: row(
+      name,
+      resnextArchitecture(depth, 'caffe', true),
+      `SE-ResNeXt-${depth} 32×4d in the original Caffe release's layout (timm legacy_seresnext${depth}_32x4d, Cadene senet.py)`,
+    ),
+  } as Record<`legacy_seresnext${D}_32x4d`, FamilyModel>;
+}
+
+const senetDescription = 'SENet-154, exact to timm legacy_senet154 (Cadene senet.py senet154)';
+const senet154 = row('legacy_senet154', SENET154_ARCHITECTURE, senetDescription);
+
+/** The registry table of the family. */
+const RESNEXT_MODELS: Record<ResNeXtModelName, FamilyModel> = {
+  ...timmModels(50),
+  ...timmModels(101),
+  ...legacyModel(26),
+  ...legacyModel(50),
+  ...legacyModel(101),
+  legacy_senet154: senet154,
+  // Cadene's name for the same network; one factory builds both (named `legacy_senet154`).
+  senet154: {
+    ...senet154,
+    build: (options, _name) => senet154.build(options, 'legacy_senet154'),
+    description: `${senetDescription}; the same factory as legacy_senet154`,
+    paper: { gmacs: 20.7 },
+  },
+};
+
+/** The registered name of a model of this package. */
+export type ResNeXtModelName =
+  | `${'' | 'se'}resnext${50 | 101}_32x4d`
+  | `legacy_seresnext${ResNeXtDepth}_32x4d`
+  | 'legacy_senet154'
+  | 'senet154';
+
+/** Every {@link ResNeXtModelName}, as registered. */
+export const RESNEXT_MODEL_NAMES = Object.keys(RESNEXT_MODELS) as readonly ResNeXtModelName[];
+
+declare module '@se/core' {
+  interface ModelNames extends Record<ResNeXtModelName, true> {}
+}
+
+const X = registerFamily({
+  family: 'resnext',
+  package: '@se/resnext',
+  limits: RESIDUAL_LIMITS,
+  models: RESNEXT_MODELS,
+});
 
 /**
  * ResNeXt-50 32×4d (timm `resnext50_32x4d`, 25,028,904 parameters).
@@ -191,7 +234,7 @@ const X101 = timm(101);
  * const model = resnext50_32x4d({ classes: 10, inputShape: [64, 64, 3] });
  * ```
  */
-export const resnext50_32x4d: ModelFactory = X50.plain;
+export const resnext50_32x4d: ModelFactory = X.resnext50_32x4d;
 /**
  * ResNeXt-101 32×4d (timm `resnext101_32x4d`, 44,177,704 parameters).
  *
@@ -202,7 +245,7 @@ export const resnext50_32x4d: ModelFactory = X50.plain;
  * const backbone = resnext101_32x4d({ includeTop: false, pooling: 'avg' }); // 2048 features
  * ```
  */
-export const resnext101_32x4d: ModelFactory = X101.plain;
+export const resnext101_32x4d: ModelFactory = X.resnext101_32x4d;
 /**
  * SE-ResNeXt-50 32×4d (timm `seresnext50_32x4d`, 27,559,896 parameters).
  *
@@ -213,7 +256,7 @@ export const resnext101_32x4d: ModelFactory = X101.plain;
  * const logits = seResNeXt50_32x4d({ classifierActivation: 'linear' }); // as timm: no softmax
  * ```
  */
-export const seResNeXt50_32x4d: ModelFactory = X50.se;
+export const seResNeXt50_32x4d: ModelFactory = X.seresnext50_32x4d;
 /**
  * SE-ResNeXt-101 32×4d (timm `seresnext101_32x4d`, 48,955,416 parameters).
  *
@@ -224,7 +267,7 @@ export const seResNeXt50_32x4d: ModelFactory = X50.se;
  * const model = seResNeXt101_32x4d({ se: { position: 'identity' } }); // SE-Identity (Fig. 5)
  * ```
  */
-export const seResNeXt101_32x4d: ModelFactory = X101.se;
+export const seResNeXt101_32x4d: ModelFactory = X.seresnext101_32x4d;
 /**
  * SE-ResNeXt-26 32×4d in the Caffe release's layout (timm `legacy_seresnext26_32x4d`,
  * 16,790,280 parameters).
@@ -236,7 +279,7 @@ export const seResNeXt101_32x4d: ModelFactory = X101.se;
  * const model = legacySeResNeXt26_32x4d({ classes: 10, inputShape: [64, 64, 3] });
  * ```
  */
-export const legacySeResNeXt26_32x4d: ModelFactory = legacy(26);
+export const legacySeResNeXt26_32x4d: ModelFactory = X.legacy_seresnext26_32x4d;
 /**
  * SE-ResNeXt-50 32×4d in the Caffe release's layout (timm `legacy_seresnext50_32x4d`; paper:
  * 4.25 GMACs).
@@ -249,7 +292,7 @@ export const legacySeResNeXt26_32x4d: ModelFactory = legacy(26);
  * countMacs(legacySeResNeXt50_32x4d()) / 1e9; // 4.23 (the paper's Table 2 says 4.25)
  * ```
  */
-export const legacySeResNeXt50_32x4d: ModelFactory = legacy(50);
+export const legacySeResNeXt50_32x4d: ModelFactory = X.legacy_seresnext50_32x4d;
 /**
  * SE-ResNeXt-101 32×4d in the Caffe release's layout (timm `legacy_seresnext101_32x4d`; paper:
  * 8.00 GMACs).
@@ -261,9 +304,8 @@ export const legacySeResNeXt50_32x4d: ModelFactory = legacy(50);
  * const plain = legacySeResNeXt101_32x4d({ se: false }); // the ResNeXt-101 baseline
  * ```
  */
-export const legacySeResNeXt101_32x4d: ModelFactory = legacy(101);
+export const legacySeResNeXt101_32x4d: ModelFactory = X.legacy_seresnext101_32x4d;
 
-const senetDescription = 'SENet-154, exact to timm legacy_senet154 (Cadene senet.py senet154)';
 /**
  * SENet-154 (timm `legacy_senet154`, Cadene `senet154`; 115,088,984 parameters, paper 20.7
  * GMACs). Also registered as `senet154`.
@@ -275,16 +317,4 @@ const senetDescription = 'SENet-154, exact to timm legacy_senet154 (Cadene senet
  * const model = seNet154({ classes: 10, inputShape: [64, 64, 3] });
  * ```
  */
-export const seNet154: ModelFactory = register(
-  'legacy_senet154',
-  SENET154_ARCHITECTURE,
-  senetDescription,
-);
-registerModel('senet154', seNet154, {
-  family: 'resnext',
-  package: '@se/resnext',
-  se: true,
-  ...RESIDUAL_LIMITS,
-  description: `${senetDescription}; the same factory as legacy_senet154`,
-  paper: { gmacs: 20.7 },
-});
+export const seNet154: ModelFactory = X.legacy_senet154;

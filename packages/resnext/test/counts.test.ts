@@ -1,12 +1,12 @@
 import { countMacs, countParams, createModel, getModelInfo, listModels } from '@se/core';
 import { readKeysFixture, sortByKey, stateDictKeys } from '@se/testing';
 import { describe, expect, it } from 'vitest';
-import { resNeXt } from '../src/index.js';
+import { type ResNeXtModelName, resNeXt } from '../src/index.js';
 
 const fixture = (path: string) => new URL(`./fixtures/${path}`, import.meta.url);
 
 /** Reference parameter counts (timm 1.0.29), to the digit. */
-const REFERENCE_PARAMS: Record<string, number> = {
+const REFERENCE_PARAMS: Record<ResNeXtModelName, number> = {
   resnext50_32x4d: 25_028_904,
   resnext101_32x4d: 44_177_704,
   seresnext50_32x4d: 27_559_896,
@@ -48,8 +48,8 @@ describe('every registered model: reference parameters, timm keys, paper MACs (Â
     expect(getModelInfo('seresnext101_32x4d').twin).toBe('resnext101_32x4d');
     expect(getModelInfo('senet154').paper?.gmacs).toBe(20.7);
   });
-  for (const [name, params] of Object.entries(REFERENCE_PARAMS)) {
-    if (name === 'senet154') continue; // the same factory as legacy_senet154
+  for (const [name, params] of Object.entries(REFERENCE_PARAMS) as [ResNeXtModelName, number][]) {
+    if (name === 'senet154') continue; // builds legacy_senet154, name and all
     const paper = PAPER_GMACS[name];
     // The keys files: seresnext50_32x4d, legacy_seresnext50_32x4d, legacy_senet154.
     it(`${name}: ${params.toLocaleString('en-US')}${paper ? `, ${paper} GMACs` : ''}`, async () => {

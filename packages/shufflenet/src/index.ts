@@ -7,7 +7,4 @@
  * @packageDocumentation
  */
 
-/** The family this package registers its models under. */
-export const FAMILY = 'shufflenet';
-
 export * from './shufflenet.js';

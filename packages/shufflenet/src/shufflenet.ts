@@ -29,16 +29,18 @@ import {
   checkChoice,
   classifierHead,
   convBn,
+  type FamilyModel,
   type ModelOptions,
   Pool2D,
   type ResolvedSE,
-  registerTwins,
+  registerFamily,
   residualUnit,
+  resolveFamilySE,
   resolveModelOptions,
-  resolveSEConfig,
   type SEPosition,
+  seAt,
   seForStage,
-  squeezeExcite,
+  twinModels,
 } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
 
@@ -217,8 +219,7 @@ export function shuffleUnit(x: tf.SymbolicTensor, spec: ShuffleUnitSpec): tf.Sym
     return residualUnit(x, { name, se, branch });
   }
   // The stride-2 unit: residualUnit's SE positions, with a concatenation for the addition.
-  const at = (position: SEPosition, t: tf.SymbolicTensor): tf.SymbolicTensor =>
-    se && se.position === position ? squeezeExcite(t, se.block, `${name}.se`) : t;
+  const at = (position: SEPosition, t: tf.SymbolicTensor) => seAt(t, se, position, `${name}.se`);
   const residual = at(
     'standard',
     branch(at('pre', x), (t) => at('3x3', t)),
@@ -264,13 +265,21 @@ export function resolveShuffleNetSE(
   se: ModelOptions['se'],
   enabledByDefault: boolean,
 ): ResolvedSE | null {
-  return resolveSEConfig(se, { reduction: 16, divisor: 1 }, STAGE_UNITS.length, enabledByDefault);
+  return resolveFamilySE(se, enabledByDefault, { stages: STAGE_UNITS.length });
 }
 
+/** How a registered name spells each width. */
+const WIDTH_SUFFIX = { 0.5: '_050', 1: '', 2: '_200' } as const;
+
 /** The registered name of a configuration: `shufflenet_v1_g3`, `se_shufflenet_v1_g8_050`. */
-function shuffleNetName(groups: ShuffleNetGroups, width: ShuffleNetWidth, se: boolean): string {
-  const suffix = width === 1 ? '' : `_${String(Math.round(width * 100)).padStart(3, '0')}`;
-  return `${se ? 'se_' : ''}shufflenet_v1_g${groups}${suffix}`;
+function shuffleNetName<S extends boolean>(
+  groups: ShuffleNetGroups,
+  width: ShuffleNetWidth,
+  se: S,
+): `${S extends true ? 'se_' : ''}shufflenet_v1_g${ShuffleNetGroups}${(typeof WIDTH_SUFFIX)[ShuffleNetWidth]}` {
+  return `${se ? 'se_' : ''}shufflenet_v1_g${groups}${WIDTH_SUFFIX[width]}` as ReturnType<
+    typeof shuffleNetName<S>
+  >;
 }
 
 /**
@@ -389,26 +398,50 @@ export function seShuffleNetV1(options: ShuffleNetV1Options = {}): tf.LayersMode
 /** SE paper Table 3 (MFLOPs are multiply–accumulates), for 1× g = 3 only. */
 const PAPER_GMACS = { plain: 0.14, se: 0.142 } as const;
 
-for (const groups of SHUFFLENET_GROUPS) {
-  for (const width of SHUFFLENET_WIDTHS) {
-    registerTwins<ModelOptions>({
-      plain: shuffleNetName(groups, width, false),
-      se: shuffleNetName(groups, width, true),
-      build: (options, seByDefault, name) =>
-        buildShuffleNetV1({ ...options, groups, width }, seByDefault, name),
-      info: { family: 'shufflenet', package: '@se/shufflenet', ...SHUFFLENET_LIMITS },
-      description: {
-        plain: `ShuffleNet v1 ${width}× (g = ${groups}), as megvii ShuffleNetV1`,
-        se: `SE-ShuffleNet v1 ${width}× (g = ${groups}), SE on every branch (SE paper Table 3)`,
-      },
-      ...(groups === 3 && width === 1
-        ? {
-            paper: {
-              plain: { gmacs: PAPER_GMACS.plain, table: 'Table 3' },
-              se: { gmacs: PAPER_GMACS.se, table: 'Table 3' },
-            },
-          }
-        : {}),
-    });
-  }
+/** The registry table: every group count and width, plain and with SE. */
+const SHUFFLENET_MODELS: Record<ShuffleNetModelName, FamilyModel> = Object.fromEntries(
+  SHUFFLENET_GROUPS.flatMap((groups) =>
+    SHUFFLENET_WIDTHS.flatMap((width) =>
+      Object.entries(
+        twinModels({
+          plain: shuffleNetName(groups, width, false),
+          se: shuffleNetName(groups, width, true),
+          build: (options: ModelOptions, seByDefault, name) =>
+            buildShuffleNetV1({ ...options, groups, width }, seByDefault, name),
+          description: {
+            plain: `ShuffleNet v1 ${width}× (g = ${groups}), as megvii ShuffleNetV1`,
+            se: `SE-ShuffleNet v1 ${width}× (g = ${groups}), SE on every branch (SE paper Table 3)`,
+          },
+          ...(groups === 3 && width === 1
+            ? {
+                paper: {
+                  plain: { gmacs: PAPER_GMACS.plain, table: 'Table 3' },
+                  se: { gmacs: PAPER_GMACS.se, table: 'Table 3' },
+                },
+              }
+            : {}),
+        }),
+      ),
+    ),
+  ),
+) as Record<ShuffleNetModelName, FamilyModel>;
+
+/** The registered name of a model of this package (`shufflenet_v1_g3`, …). */
+export type ShuffleNetModelName =
+  `${'' | 'se_'}shufflenet_v1_g${ShuffleNetGroups}${'' | '_050' | '_200'}`;
+
+/** Every {@link ShuffleNetModelName}, as registered. */
+export const SHUFFLENET_MODEL_NAMES = Object.keys(
+  SHUFFLENET_MODELS,
+) as readonly ShuffleNetModelName[];
+
+declare module '@se/core' {
+  interface ModelNames extends Record<ShuffleNetModelName, true> {}
 }
+
+registerFamily({
+  family: 'shufflenet',
+  package: '@se/shufflenet',
+  limits: SHUFFLENET_LIMITS,
+  models: SHUFFLENET_MODELS,
+});

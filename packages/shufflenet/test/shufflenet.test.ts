@@ -4,14 +4,17 @@ import {
   createModel,
   getModelInfo,
   listModels,
+  type ModelName,
   torchStateDictMapping,
 } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   SHUFFLENET_GROUPS,
+  SHUFFLENET_MODEL_NAMES,
   SHUFFLENET_WIDTHS,
   type ShuffleNetGroups,
+  type ShuffleNetModelName,
   type ShuffleOrder,
   seShuffleNetV1,
   shuffleNetChannels,
@@ -53,6 +56,17 @@ describe('channels and parameter counts', () => {
     expect(names).toContain('se_shufflenet_v1_g8_050');
     expect(names).toContain('shufflenet_v1_g1_200');
     expect(getModelInfo('se_shufflenet_v1_g3').twin).toBe('shufflenet_v1_g3');
+    // The names of ModelName are the registered ones.
+    const expected = SHUFFLENET_GROUPS.flatMap((g) =>
+      ['', '_050', '_200'].flatMap((w) => [
+        `shufflenet_v1_g${g}${w}`,
+        `se_shufflenet_v1_g${g}${w}`,
+      ]),
+    );
+    expect(names.sort()).toEqual(expected.sort());
+    expect([...SHUFFLENET_MODEL_NAMES].sort()).toEqual(expected.sort());
+    expectTypeOf<ModelName>().toEqualTypeOf<ShuffleNetModelName>();
+    expectTypeOf<ShuffleNetModelName>().toEqualTypeOf<`${'' | 'se_'}shufflenet_v1_g${1 | 2 | 3 | 4 | 8}${'' | '_050' | '_200'}`>();
   });
   it("has the ShuffleNet paper's Table 1 widths at 1× and megvii's at 0.5× and 2×", () => {
     expect(SHUFFLENET_GROUPS.map((g) => shuffleNetChannels(g, 1).stages)).toEqual([

@@ -11,13 +11,15 @@ import {
   ConfigError,
   classifierHead,
   conv2d,
+  type FamilyModel,
   type ModelOptions,
   type ResolvedSE,
-  registerTwins,
+  registerFamily,
+  resolveFamilySE,
   resolveModelOptions,
-  resolveSEConfig,
+  seAt,
   seForStage,
-  squeezeExcite,
+  twinModels,
 } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
 
@@ -40,7 +42,7 @@ function convBlock(x: tf.SymbolicTensor, stage: number, filters: number, se: Res
       ...(padding === 0 ? { padding } : {}),
     });
     y = activation(y, 'relu', `${name}_relu`);
-    if (se) y = squeezeExcite(y, se.block, `${name}_se`);
+    y = seAt(y, se, 'standard', `${name}_se`);
   }
   y = tf.layers.maxPooling2d({ poolSize: 2, name: `pool${stage}` }).apply(y) as tf.SymbolicTensor;
   return tf.layers
@@ -73,7 +75,10 @@ export function buildCnn(
     );
   }
   // The Keras seed uses dense FC layers in its SE blocks, with ⌊C/16⌋ hidden units.
-  const se = resolveSEConfig(options.se, { reduction: 16, fc: 'dense' }, 2, seByDefault);
+  const se = resolveFamilySE(options.se, seByDefault, {
+    stages: 2,
+    defaults: { reduction: 16, fc: 'dense' },
+  });
   const input = tf.input({ shape: resolved.inputShape, name: 'input' });
   let x = convBlock(input, 1, 32, seForStage(se, 1));
   x = convBlock(x, 2, 64, seForStage(se, 2));
@@ -91,15 +96,32 @@ export function buildCnn(
   return tf.model({ inputs: input, outputs: x, name: resolved.name ?? defaultName });
 }
 
-const CNN = registerTwins({
+/** The registry rows of the small CNN and its SE twin. */
+const CNN_MODELS: Record<CnnModelName, FamilyModel> = twinModels({
   plain: 'cnn',
   se: 'se_cnn',
   build: buildCnn,
-  info: { family: 'cnn', package: '@se/vgg', ...CNN_LIMITS },
   description: {
     plain: "Small CNN of the Keras seed (Keras's cifar10_cnn example)",
     se: 'Small CNN of the Keras seed with SE after every convolution',
   },
+});
+
+/** The registered names of the small CNN and its SE twin. */
+export type CnnModelName = 'cnn' | 'se_cnn';
+
+/** Every {@link CnnModelName}, as registered. */
+export const CNN_MODEL_NAMES = Object.keys(CNN_MODELS) as readonly CnnModelName[];
+
+declare module '@se/core' {
+  interface ModelNames extends Record<CnnModelName, true> {}
+}
+
+const CNN = registerFamily({
+  family: 'cnn',
+  package: '@se/vgg',
+  limits: CNN_LIMITS,
+  models: CNN_MODELS,
 });
 
 /**
@@ -112,7 +134,7 @@ const CNN = registerTwins({
  * const model = cnn({ inputShape: [28, 28, 1] }); // Fashion-MNIST
  * ```
  */
-export const cnn = CNN.plain;
+export const cnn = CNN.cnn;
 /**
  * The small CNN with an SE block after each convolution's ReLU.
  *
@@ -123,4 +145,4 @@ export const cnn = CNN.plain;
  * const model = seCnn({ se: { reduction: 8 } });
  * ```
  */
-export const seCnn = CNN.se;
+export const seCnn = CNN.se_cnn;

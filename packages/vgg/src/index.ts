@@ -6,8 +6,5 @@
  * @packageDocumentation
  */
 
-/** The family this package registers its VGG models under. */
-export const FAMILY = 'vgg';
-
 export * from './cnn.js';
 export * from './vgg.js';

@@ -25,16 +25,18 @@ import {
   ConfigError,
   classifierHead,
   conv2d,
+  type FamilyModel,
   GroupedConv2D,
   heNormalFanOut,
   type ModelOptions,
   Pool2D,
   type ResolvedSE,
-  registerTwins,
+  registerFamily,
+  resolveFamilySE,
   resolveModelOptions,
-  resolveSEConfig,
+  seAt,
   seForStage,
-  squeezeExcite,
+  twinModels,
 } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
 
@@ -214,15 +216,11 @@ const EXTRA_KEYS = ['dropRate'] as const;
  * ```
  */
 export function resolveVggSE(se: ModelOptions['se'], enabledByDefault: boolean): ResolvedSE | null {
-  const resolved = resolveSEConfig(se, { reduction: 16, divisor: 1 }, 5, enabledByDefault);
-  if (resolved && resolved.position !== 'standard') {
-    throw new ConfigError(
-      'se.position',
-      resolved.position,
-      "'standard' (after each convolution's ReLU): VGG has no residual units",
-    );
-  }
-  return resolved;
+  return resolveFamilySE(se, enabledByDefault, {
+    stages: 5,
+    positions: ['standard'],
+    why: " (after each convolution's ReLU): VGG has no residual units",
+  });
 }
 
 /**
@@ -253,8 +251,7 @@ export function vgg16Features(input: tf.SymbolicTensor, se: ResolvedSE | null): 
     x = conv2d(x, { name: `features.${index}`, filters: entry, kernelSize: 3, useBias: true });
     x = batchNorm(x, `features.${index + 1}`);
     x = activation(x, 'relu', `features.${index + 2}`);
-    const blockSE = seForStage(se, block);
-    if (blockSE) x = squeezeExcite(x, blockSE.block, `features.${index + 2}.se`);
+    x = seAt(x, seForStage(se, block), 'standard', `features.${index + 2}.se`);
     index += 3;
   }
   return x;
@@ -322,16 +319,33 @@ export function buildVgg16Bn(
   return tf.model({ inputs: input, outputs: output, name });
 }
 
-const VGG16_BN = registerTwins<Vgg16BnOptions>({
+/** The registry rows of VGG-16-BN and SE-VGG-16. */
+const VGG_MODELS: Record<VggModelName, FamilyModel<Vgg16BnOptions>> = twinModels({
   plain: 'vgg16_bn',
   se: 'se_vgg16_bn',
-  build: buildVgg16Bn,
-  info: { family: 'vgg', package: '@se/vgg', ...VGG_LIMITS },
+  build: (options: Vgg16BnOptions, seByDefault, name) => buildVgg16Bn(options, seByDefault, name),
   description: {
     plain: "VGG-16 with BN, exact to timm's vgg16_bn (state_dict keys and shapes)",
     se: "SE-VGG-16: SE after every convolution's ReLU (paper Table 2)",
   },
   paper: { plain: { gmacs: 15.47, table: 'Table 2' }, se: { gmacs: 15.48, table: 'Table 2' } },
+});
+
+/** The registered names of VGG-16-BN and its SE twin. */
+export type VggModelName = 'vgg16_bn' | 'se_vgg16_bn';
+
+/** Every {@link VggModelName}, as registered. */
+export const VGG_MODEL_NAMES = Object.keys(VGG_MODELS) as readonly VggModelName[];
+
+declare module '@se/core' {
+  interface ModelNames extends Record<VggModelName, true> {}
+}
+
+const VGG16_BN = registerFamily({
+  family: 'vgg',
+  package: '@se/vgg',
+  limits: VGG_LIMITS,
+  models: VGG_MODELS,
 });
 
 /**
@@ -346,7 +360,7 @@ const VGG16_BN = registerTwins<Vgg16BnOptions>({
  * const backbone = vgg16Bn({ includeTop: false, pooling: 'avg', inputShape: [null, null, 3] });
  * ```
  */
-export const vgg16Bn = VGG16_BN.plain;
+export const vgg16Bn = VGG16_BN.vgg16_bn;
 
 /**
  * SE-VGG-16 (paper Table 2: 15.48 GFLOPs): an SE block after every convolution's ReLU;
@@ -359,4 +373,4 @@ export const vgg16Bn = VGG16_BN.plain;
  * const model = seVgg16Bn({ classes: 10, inputShape: [32, 32, 3], dropRate: 0.5 });
  * ```
  */
-export const seVgg16Bn = VGG16_BN.se;
+export const seVgg16Bn = VGG16_BN.se_vgg16_bn;

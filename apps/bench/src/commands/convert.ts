@@ -7,6 +7,7 @@ import {
   fileSystem,
   getModelInfo,
   loadPyTorchWeights,
+  modelName,
   readSafetensors,
 } from '@se/core';
 import type { Command } from 'commander';
@@ -52,10 +53,10 @@ export async function convertCommand(
   inputSize?: number,
 ): Promise<string> {
   checkNumbers({ inputSize });
-  const info = getModelInfo(model);
+  const info = getModelInfo(modelName(model));
   const bytes = await readStateDict(file);
   const [h, w, c] = info.defaultInputShape;
-  const built = createModel(model, {
+  const built = createModel(modelName(model), {
     classifierActivation: 'linear',
     inputShape: inputSize ? [inputSize, inputSize, c] : [h, w, c],
   });

@@ -3,7 +3,7 @@
  * with timm (torchrun on many GPUs) and come back with `convert` or `loadPyTorchWeights`.
  */
 import '../zoo.js';
-import { exportPyTorchWeightsAsync, getModelInfo } from '@se/core';
+import { exportPyTorchWeightsAsync, getModelInfo, modelName } from '@se/core';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { writeFileAtomic } from '../files.js';
@@ -16,7 +16,7 @@ const NOT_IN_TIMM = new Set(['cifar-resnet', 'cnn']);
 
 /** How the exported file continues in timm, or why it cannot. */
 export function timmUse(spec: RunSpec, classes: number, inputShape: readonly number[]): string {
-  const info = getModelInfo(spec.model);
+  const info = getModelInfo(modelName(spec.model));
   const custom = typeof spec.se === 'object' || spec.se !== info.se;
   if (NOT_IN_TIMM.has(info.family)) {
     return `${spec.model} has no timm twin (timm has no ${info.family === 'cnn' ? 'Keras seed CNN' : 'CIFAR ResNets'}); the file loads back into SE Zoo with loadPyTorchWeights or \`se-zoo convert --model ${spec.model}\``;

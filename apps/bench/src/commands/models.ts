@@ -6,12 +6,13 @@ import {
   formatMacs,
   listModels,
   type ModelInfo,
+  modelName,
   summarize,
 } from '@se/core';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
-import { MODEL_COUNTS } from './model-counts.js';
+import { MODEL_COUNTS, type ModelCounts } from './model-counts.js';
 import { formatPretrainedTable } from './predict.js';
 
 /** `[height, width, channels]`. */
@@ -25,7 +26,7 @@ export interface Measurement {
 
 /** Builds `name` at `inputShape` (random initialisation), counts it and frees its weights. */
 export function measure(name: string, inputShape: Shape3): Measurement {
-  const model = createModel(name, { inputShape });
+  const model = createModel(modelName(name), { inputShape });
   try {
     const count = summarize(model);
     return { params: count.params, macs: count.macs };
@@ -60,20 +61,6 @@ export interface ModelRow {
   macs: number;
   /** For an SE model whose twin is registered: what SE adds over the twin, in percent. */
   overhead?: { params: number; macs: number };
-}
-
-/**
- * What `se-zoo models` needs of one model: its counts at its default input size and, for an SE
- * model whose twin is registered, the twin's counts at that same size (for the overhead).
- * model-counts.ts holds them for every registered model, generated from the built models.
- */
-export interface ModelCounts {
-  /** The model's `defaultInputShape` when the table was generated. */
-  input: Shape3;
-  params: number;
-  macs: number;
-  /** The plain twin at `input`, for an SE model whose twin is registered. */
-  twin?: { name: string } & Measurement;
 }
 
 /** The twin `se-zoo models` compares `info` with: an SE model's registered plain twin. */

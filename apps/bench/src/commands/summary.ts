@@ -6,6 +6,7 @@ import {
   getModelInfo,
   type ModelCount,
   type ModelInfo,
+  modelName,
   summarize,
 } from '@se/core';
 import type { Command } from 'commander';
@@ -43,7 +44,7 @@ export function summaryCommand(
 ): { info: ModelInfo; count: ModelCount; text: string } {
   let info: ModelInfo;
   try {
-    info = getModelInfo(name);
+    info = getModelInfo(modelName(name));
   } catch (error) {
     throw new CliError(error instanceof Error ? error.message : String(error));
   }
@@ -51,7 +52,7 @@ export function summaryCommand(
     typeof options.input === 'string'
       ? parseInputShape(options.input)
       : (options.input ?? ([...info.defaultInputShape] as Shape3));
-  const model = createModel(name, { inputShape });
+  const model = createModel(modelName(name), { inputShape });
   try {
     const count = summarize(model);
     const title = `${name} (${info.package}) at ${formatShape(inputShape)}: ${info.description}`;

@@ -1,7 +1,7 @@
 /** `se-zoo train` and `se-zoo eval`: one run of one model, and its checkpoint's test accuracy. */
 import '../zoo.js';
 import { join } from 'node:path';
-import { describeRecipe, getModelInfo } from '@se/core';
+import { describeRecipe, getModelInfo, modelName } from '@se/core';
 import type { Command } from 'commander';
 import { headOf } from '../data/dataset.js';
 import { loadDataset } from '../data/sources.js';
@@ -40,7 +40,7 @@ export interface TrainCommandOptions extends DataOptions, RecipeOptions {
 export async function trainCommand(options: TrainCommandOptions): Promise<RunResult> {
   checkNumbers(options);
   const log = options.log ?? printLine;
-  const info = getModelInfo(options.model);
+  const info = getModelInfo(modelName(options.model));
   const recipe = resolveRecipe(options.model, options);
   const spec = recipeSpec(recipe, {
     model: options.model,

@@ -2,7 +2,7 @@
  * The zoo benchmark: every model against its SE (or plain) twin, seed by seed, under the
  * family's recipe; its protocols, its runs and its summary.
  */
-import { getModelInfo, type NamedRecipe, type Recipe } from '@se/core';
+import { getModelInfo, modelName, type NamedRecipe, type Recipe } from '@se/core';
 import { type Dataset, headOf } from '../data/dataset.js';
 import {
   type DataIdentity,
@@ -65,7 +65,7 @@ export const TARGET_HALF_WIDTH = 0.005;
 
 /** The pair of a model name: `seresnet20` ↔ `resnet20` through the registry's twins. */
 export function pairOf(name: string): ModelPair {
-  const info = getModelInfo(name);
+  const info = getModelInfo(modelName(name));
   if (!info.twin)
     throw new Error(`--models: '${name}' has no registered SE/plain twin to compare with`);
   return info.se ? { plain: info.twin, se: name } : { plain: name, se: info.twin };

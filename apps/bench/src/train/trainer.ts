@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeBackend } from '@se/backends';
-import { countMacs, countParams, createModel, learningRateAt } from '@se/core';
+import { countMacs, countParams, createModel, learningRateAt, modelName } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
 import { listDifferences } from '../compare.js';
 import { type Batch, batchCount, batches } from '../data/batches.js';
@@ -99,7 +99,7 @@ export function buildRunModel(
 ): tf.LayersModel {
   const inputShape = runInputShape(spec, dataset);
   try {
-    return createModel(spec.model, {
+    return createModel(modelName(spec.model), {
       inputShape,
       classes: dataset.classes,
       classifierActivation: 'linear',

@@ -9,9 +9,29 @@ import {
   nodeProcess,
 } from '../node.js';
 
-interface DawnModule {
-  create(flags: string[]): GpuLike;
-  globals: Record<string, unknown>;
+/**
+ * The parts of the `webgpu` package (Dawn) that {@link installNodeWebGPU} uses: pass the module
+ * itself (`import * as dawn from 'webgpu'`) where it must be bundled in, not imported at run time.
+ */
+export interface NodeWebGPUModule {
+  /** Makes a `GPU` (what `navigator.gpu` is) with Dawn's flags. */
+  create(flags: string[]): unknown;
+  /** The WebGPU globals (`GPUBufferUsage`, …) to define. */
+  globals: object;
+}
+
+/** Options of {@link installNodeWebGPU}. */
+export interface NodeWebGPUOptions {
+  /**
+   * Dawn's flags, as `create(flags)` takes them, e.g.
+   * `['disable-dawn-features=timestamp_quantization']` for exact timestamp queries (default none).
+   */
+  flags?: readonly string[];
+  /**
+   * The `webgpu` package's module, for a bundle that includes it (default: imported at run time
+   * from node_modules).
+   */
+  dawn?: NodeWebGPUModule;
 }
 
 interface GpuLike {
@@ -54,6 +74,11 @@ let installProblem: NodeWebGPUProblem | null = null;
  * `setBackend('webgpu')` calls it. In Linux, Dawn's harmless "maxDynamic…BuffersPerPipelineLayout
  * artificially reduced" warnings are kept off stderr; its other messages are not.
  *
+ * The one set-up of Dawn for every SE Zoo program: the CLI (through `setBackend`), its GPU bundle
+ * and the benchmarks. `options.flags` go to Dawn's `create`; `options.dawn` is the `webgpu`
+ * module itself, for bundles (scripts/gpu/) that carry it instead of node_modules. Only the first
+ * call sets Dawn up: later calls resolve to its outcome, whatever their options.
+ *
  * @example
  * ```ts
  * import { installNodeWebGPU, setBackend } from '@se/backends';
@@ -61,13 +86,14 @@ let installProblem: NodeWebGPUProblem | null = null;
  * if (await installNodeWebGPU()) await setBackend('webgpu');
  * ```
  */
-export function installNodeWebGPU(): Promise<boolean> {
+export function installNodeWebGPU(options: NodeWebGPUOptions = {}): Promise<boolean> {
   if (currentGpu()) return Promise.resolve(true);
   if (!isNode()) return Promise.resolve(false);
+  const flags = [...(options.flags ?? [])];
   installing ??= (async () => {
-    let dawn: DawnModule;
+    let dawn: NodeWebGPUModule;
     try {
-      dawn = (await importOptional('webgpu')) as DawnModule;
+      dawn = options.dawn ?? ((await importOptional('webgpu')) as NodeWebGPUModule);
     } catch (error) {
       const missing = isMissingPackage(error, 'webgpu');
       installProblem = {
@@ -85,7 +111,7 @@ export function installNodeWebGPU(): Promise<boolean> {
       // first requestAdapter() call. Make that call here, with the notices filtered out, so that
       // tfjs's later calls (and the caller's) find the list made and print nothing.
       gpu = filterNativeStderr(node, DAWN_LIMIT_NOTICE, () => {
-        const created = dawn.create([]);
+        const created = dawn.create(flags) as GpuLike;
         created.requestAdapter().catch(() => undefined);
         return created;
       });

@@ -1,153 +1,36 @@
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError, checkChoice, checkInteger } from '../errors.js';
+import { fusedOps } from '../layers/fused-ops.js';
+import { nhwcChannels, singleShape } from '../layers/shapes.js';
+import { HWIO_TO_OIHW, TRANSPOSE_2D, weightIndex } from '../layers/torch-weights.js';
+import type { CountsMacs, MapsTorchWeights, TorchWeightSpec } from '../layers/types.js';
+import {
+  type ResolvedSqueezeExcite,
+  resolveSqueezeExcite,
+  type SqueezeExciteOptions,
+  seHiddenChannels,
+} from './options.js';
 import {
   applyGate,
   channelScale,
   type ExcitationWeights,
-  fusedOps,
   fusedSqueezeExcite,
-} from '../layers/fused-ops.js';
-import { nhwcChannels, singleShape } from '../layers/shapes.js';
-import type { CountsMacs } from '../layers/types.js';
+} from './squeeze-excite-op.js';
 
-/** How the squeeze step aggregates each channel's spatial map (paper §6.3). */
-export type SqueezeMode = 'avg' | 'max' | 'none';
-/** The excitation gate σ of Eq. 3, and the paper's alternatives (§6.4). */
-export type GateKind = 'sigmoid' | 'hard_sigmoid' | 'tanh' | 'relu';
-/**
- * How the two excitation FC layers store their weights: `'dense'` as `[in, out]` matrices (the
- * Keras seed implementation), `'conv1x1'` as `[1, 1, in, out]` kernels (the Caffe release, timm,
- * Cadene). The arithmetic is identical.
- */
-export type FcForm = 'dense' | 'conv1x1';
-
-/** Every {@link SqueezeMode}. */
-export const SQUEEZE_MODES: readonly SqueezeMode[] = ['avg', 'max', 'none'];
-/** Every {@link GateKind}. */
-export const GATE_KINDS: readonly GateKind[] = ['sigmoid', 'hard_sigmoid', 'tanh', 'relu'];
-/** Every {@link FcForm}. */
-export const FC_FORMS: readonly FcForm[] = ['dense', 'conv1x1'];
-
-/** Options of one SE block. Every field has the paper's default. */
-export interface SqueezeExciteOptions {
-  /** Reduction ratio r of the excitation bottleneck (default 16). */
-  reduction?: number;
-  /** Explicit hidden width; overrides `reduction`. */
-  hiddenChannels?: number;
-  /**
-   * Rounding of the hidden width C/r. `1` (default) takes ⌊C/r⌋ as the Caffe release and the
-   * legacy SENet ports do. A larger divisor rounds to the nearest multiple of it, never below
-   * the divisor — timm uses 8 (`make_divisible`), so its SE-ResNet-18 first stage gets 8, not 4.
-   */
-  divisor?: number;
-  /**
-   * Smallest hidden width (default 0: a ratio r larger than the channels C is an error). With
-   * `minHidden: 1` every ratio builds, as max(1, ⌊C/r⌋) — the reduction-ratio ablation needs it
-   * for r = 32 on a CIFAR ResNet's 16-channel first stage.
-   */
-  minHidden?: number;
-  /** Squeeze operator: global average (default), global max, or `'none'` (NoSqueeze). */
-  squeeze?: SqueezeMode;
-  /** Excitation gate (default `'sigmoid'`). `'hard_sigmoid'` is relu6(x + 3) / 6 as in PyTorch. */
-  gate?: GateKind;
-  /** Weight layout of the FC layers (default `'conv1x1'`). */
-  fc?: FcForm;
-  /** Whether the FC layers have biases (default true; the paper drops them on ResNets, §6). */
-  bias?: boolean;
-}
-
-/** Fully resolved SE options. */
-export type ResolvedSqueezeExcite = Required<Omit<SqueezeExciteOptions, 'hiddenChannels'>> & {
-  /** Explicit hidden width, or null to derive it from `reduction` and `divisor`. */
-  hiddenChannels: number | null;
-};
-
-/**
- * Validates SE options and fills in the paper's defaults. `field` prefixes error messages.
- *
- * @throws {@link ConfigError} for an invalid option.
- *
- * @example
- * ```ts
- * import { resolveSqueezeExcite } from '@se/core';
- *
- * resolveSqueezeExcite({ reduction: 8 });
- * // { reduction: 8, hiddenChannels: null, divisor: 1, minHidden: 0, squeeze: 'avg',
- * //   gate: 'sigmoid', fc: 'conv1x1', bias: true }
- * ```
- */
-export function resolveSqueezeExcite(
-  options: SqueezeExciteOptions = {},
-  field = 'se',
-): ResolvedSqueezeExcite {
-  const reduction = options.reduction ?? 16;
-  if (typeof reduction !== 'number' || !(reduction > 0) || !Number.isFinite(reduction)) {
-    throw new ConfigError(`${field}.reduction`, reduction, 'a positive number (e.g. 16)');
-  }
-  const hiddenChannels =
-    options.hiddenChannels === undefined
-      ? null
-      : checkInteger(`${field}.hiddenChannels`, options.hiddenChannels, 1);
-  return {
-    reduction,
-    hiddenChannels,
-    divisor: checkInteger(`${field}.divisor`, options.divisor ?? 1, 1),
-    minHidden: checkInteger(`${field}.minHidden`, options.minHidden ?? 0, 0),
-    squeeze: checkChoice(`${field}.squeeze`, options.squeeze ?? 'avg', SQUEEZE_MODES),
-    gate: checkChoice(`${field}.gate`, fromSavedConfig(options.gate) ?? 'sigmoid', GATE_KINDS),
-    fc: checkChoice(`${field}.fc`, options.fc ?? 'conv1x1', FC_FORMS),
-    bias: options.bias ?? true,
-  };
-}
-
-/** tfjs camel-cases string values of a saved layer config on load (`hard_sigmoid` → `hardSigmoid`). */
-function fromSavedConfig(gate: GateKind | undefined): GateKind | undefined {
-  return (gate as string) === 'hardSigmoid' ? 'hard_sigmoid' : gate;
-}
-
-/**
- * The hidden width of the excitation bottleneck for `channels` input channels.
- *
- * With `divisor` 1 it is ⌊C/r⌋ (Caffe, Cadene). With a larger divisor d it is
- * max(d, ⌊C/r + d/2⌋ rounded down to a multiple of d) — timm's `make_divisible`. Either is
- * raised to `minHidden` when given.
- *
- * @example
- * ```ts
- * import { seHiddenChannels } from '@se/core';
- *
- * seHiddenChannels(64, { reduction: 16, hiddenChannels: null, divisor: 1 }); // 4 (Caffe)
- * seHiddenChannels(64, { reduction: 16, hiddenChannels: null, divisor: 8 }); // 8 (timm)
- * ```
- */
-export function seHiddenChannels(
-  channels: number,
-  options: Pick<ResolvedSqueezeExcite, 'reduction' | 'hiddenChannels' | 'divisor'> &
-    Partial<Pick<ResolvedSqueezeExcite, 'minHidden'>>,
-  field = 'se',
-): number {
-  if (options.hiddenChannels != null) return options.hiddenChannels;
-  const { reduction, divisor, minHidden = 0 } = options;
-  if (reduction > channels && minHidden === 0) {
-    throw new ConfigError(
-      `${field}.reduction`,
-      reduction,
-      `a ratio no larger than the ${channels} channels it reduces`,
-    );
-  }
-  const exact = channels / reduction;
-  const rounded =
-    divisor === 1
-      ? Math.floor(exact)
-      : Math.max(divisor, Math.floor((exact + divisor / 2) / divisor) * divisor);
-  return Math.max(minHidden, rounded);
-}
-
-// The gates live with the fused SE op, which also needs their derivatives.
-export { applyGate } from '../layers/fused-ops.js';
-
-/** Layer arguments of {@link SqueezeExcite}. */
+/** Layer arguments of {@link SqueezeExcite}: the block's options, validated by the layer. */
 export interface SqueezeExciteArgs extends SqueezeExciteOptions {
+  /** Layer name; SE Zoo uses the PyTorch module path (`layer1.0.se`). */
+  name?: string;
+  /** Whether `fit` updates the FC weights (default true). */
+  trainable?: boolean;
+}
+
+/**
+ * Layer arguments of {@link SqueezeExcite} whose options {@link resolveSqueezeExcite} has already
+ * validated (as {@link squeezeExcite} passes them): the layer takes them as they are.
+ */
+export interface ResolvedSqueezeExciteArgs {
+  /** The block's resolved options. */
+  block: ResolvedSqueezeExcite;
   /** Layer name; SE Zoo uses the PyTorch module path (`layer1.0.se`). */
   name?: string;
   /** Whether `fit` updates the FC weights (default true). */
@@ -175,7 +58,7 @@ export interface SqueezeExciteArgs extends SqueezeExciteOptions {
  * tf.model({ inputs: x, outputs: y }).summary(); // 2·64·4 + 4 + 64 = 580 parameters
  * ```
  */
-export class SqueezeExcite extends tf.layers.Layer implements CountsMacs {
+export class SqueezeExcite extends tf.layers.Layer implements CountsMacs, MapsTorchWeights {
   /** @ignore */
   static className = 'SqueezeExcite';
   /** The block's validated options, with the paper's defaults filled in. */
@@ -187,10 +70,18 @@ export class SqueezeExcite extends tf.layers.Layer implements CountsMacs {
   private channels = 0;
   private hidden = 0;
 
-  constructor(args: SqueezeExciteArgs = {}) {
+  /**
+   * @param args The block's options with the layer's name, or ({@link ResolvedSqueezeExciteArgs})
+   * options already resolved. A saved model's config comes back as the former.
+   */
+  constructor(args: SqueezeExciteArgs | ResolvedSqueezeExciteArgs = {}) {
     super({ name: args.name, trainable: args.trainable });
-    const { name: _name, trainable: _trainable, ...options } = args;
-    this.options = resolveSqueezeExcite(options, args.name ? `${args.name} se` : 'se');
+    if ('block' in args) {
+      this.options = { ...args.block };
+    } else {
+      const { name: _name, trainable: _trainable, ...options } = args;
+      this.options = resolveSqueezeExcite(options, args.name ? `${args.name} se` : 'se');
+    }
   }
 
   /** Channels this block scales (known once built). */
@@ -205,14 +96,8 @@ export class SqueezeExcite extends tf.layers.Layer implements CountsMacs {
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const channels = nhwcChannels(`layer '${this.name}'`, singleShape(inputShape));
+    // At least 1: the options are validated, and seHiddenChannels refuses a ratio above C.
     const hidden = seHiddenChannels(channels, this.options, `layer '${this.name}' se`);
-    if (hidden < 1) {
-      throw new ConfigError(
-        `layer '${this.name}' se.reduction`,
-        this.options.reduction,
-        `a ratio that leaves at least one hidden unit for ${channels} channels`,
-      );
-    }
     this.channels = channels;
     this.hidden = hidden;
     const conv = this.options.fc === 'conv1x1';
@@ -300,6 +185,17 @@ export class SqueezeExcite extends tf.layers.Layer implements CountsMacs {
     const perPosition = 2 * this.channels * this.hidden;
     if (this.options.squeeze !== 'none') return perPosition;
     return perPosition * (outputShape[1] ?? 0) * (outputShape[2] ?? 0);
+  }
+
+  /** `fc1`/`fc2` `weight` and `bias` of timm's `se` and Cadene's `se_module`. */
+  torchWeights(): TorchWeightSpec[] {
+    const toTorch = this.options.fc === 'conv1x1' ? HWIO_TO_OIHW : TRANSPOSE_2D;
+    return ['fc1', 'fc2'].flatMap((fc): TorchWeightSpec[] => [
+      { suffix: `${fc}.weight`, weightIndex: weightIndex(this, `${fc}/kernel`), toTorch },
+      ...(this.options.bias
+        ? [{ suffix: `${fc}.bias`, weightIndex: weightIndex(this, `${fc}/bias`), toTorch: null }]
+        : []),
+    ]);
   }
 
   override getConfig(): tf.serialization.ConfigDict {

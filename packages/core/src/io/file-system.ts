@@ -117,7 +117,9 @@ export function fileSystem(path: string): tf.io.IOHandler {
   };
 }
 
-let routersRegistered = false;
+// On globalThis, not in this module: two copies of @se/core (npm nests one when versions differ)
+// would each register a router, and tfjs refuses a URL that more than one router claims.
+const ROUTER_FLAG = Symbol.for('se-zoo.file-system-router');
 
 /**
  * Routes `file://` URLs to {@link fileSystem} in Node (idempotent; a no-op in browsers).
@@ -133,8 +135,9 @@ let routersRegistered = false;
  * ```
  */
 export function registerFileSystemRouter(): void {
-  if (routersRegistered || !isNode()) return;
-  routersRegistered = true;
+  const flags = globalThis as { [ROUTER_FLAG]?: boolean };
+  if (flags[ROUTER_FLAG] || !isNode()) return;
+  flags[ROUTER_FLAG] = true;
   // tfjs routers answer null for URLs they do not handle, though IORouter's type omits it.
   const route = (url: string | string[]): tf.io.IOHandler => {
     const target = Array.isArray(url) ? url[0] : url;

@@ -1,5 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import {
+  batchNormWeights,
+  HWIO_TO_OIHW,
+  kernelAndBias,
+  optionalBias,
+  TRANSPOSE_2D,
+  weightIndex,
+} from '../layers/torch-weights.js';
+import { type MapsTorchWeights, mapsTorchWeights, type TorchWeightSpec } from '../layers/types.js';
+import {
   type RawTensor,
   readSafetensors,
   type SafetensorsTensor,
@@ -9,7 +18,8 @@ import {
 
 /**
  * One PyTorch `state_dict` tensor and where it lives in a tfjs model. SE Zoo names every layer
- * with its PyTorch module path (`layer1.0.conv1`), so the mapping follows from the layer's class.
+ * with its PyTorch module path (`layer1.0.conv1`); the layer says which tensors it holds
+ * ({@link MapsTorchWeights}, or a table for tfjs's built-in layers).
  */
 export interface TorchTensorMapping {
   /** `state_dict` key, e.g. `layer1.0.conv1.weight`. */
@@ -24,87 +34,62 @@ export interface TorchTensorMapping {
   toTorch: number[] | null;
 }
 
-/** A tfjs weight's role (`kernel`, `gamma`, `fc1/kernel`, …): its original name minus the layer. */
-function role(layer: tf.layers.Layer, index: number): string {
-  const name = layer.weights[index]?.originalName ?? '';
-  return name.startsWith(`${layer.name}/`) ? name.slice(layer.name.length + 1) : name;
-}
-
-const HWIO_TO_OIHW = [3, 2, 0, 1];
-const TRANSPOSE_2D = [1, 0];
+/**
+ * tfjs's built-in layers, which cannot implement {@link MapsTorchWeights}, by class name. SE Zoo's
+ * own layers (and a family's) describe their tensors themselves.
+ */
+const BUILT_IN_LAYERS: Readonly<Record<string, (layer: tf.layers.Layer) => TorchWeightSpec[]>> = {
+  Conv2D: (layer) => kernelAndBias(layer, HWIO_TO_OIHW),
+  DepthwiseConv2D: (layer) => {
+    // tfjs [kh, kw, C, m] ↔ PyTorch [C·m, 1, kh, kw] (output channel c·m + j).
+    const kernel = weightIndex(layer, 'depthwise_kernel');
+    const [kh = 0, kw = 0, c = 0, m = 0] = (layer.weights[kernel]?.shape ?? []) as number[];
+    return [
+      { suffix: 'weight', weightIndex: kernel, toTorch: null, torchShape: [c * m, 1, kh, kw] },
+      ...optionalBias(layer),
+    ];
+  },
+  Dense: (layer) => kernelAndBias(layer, TRANSPOSE_2D),
+  BatchNormalization: batchNormWeights,
+};
 
 /** The PyTorch tensors of one layer. */
 function layerMappings(layer: tf.layers.Layer): TorchTensorMapping[] {
   const className = layer.getClassName();
-  const shapeOf = (i: number) => (layer.weights[i]?.shape ?? []) as number[];
-  const mappings: TorchTensorMapping[] = [];
-  const add = (
-    suffix: string,
-    index: number | null,
-    toTorch: number[] | null,
-    torchShape?: number[],
-  ) => {
-    const shape = index === null ? [] : shapeOf(index);
-    mappings.push({
-      key: `${layer.name}.${suffix}`,
+  const builtIn = Object.hasOwn(BUILT_IN_LAYERS, className)
+    ? BUILT_IN_LAYERS[className]
+    : undefined;
+  const specs = mapsTorchWeights(layer) ? layer.torchWeights() : builtIn?.(layer);
+  if (!specs) {
+    if (layer.weights.length === 0) return [];
+    throw new Error(
+      `No PyTorch mapping for layer '${layer.name}' of class ${className}: it has weights but ` +
+        'neither implements MapsTorchWeights (torchWeights()) nor is a mapped tfjs layer ' +
+        `(${Object.keys(BUILT_IN_LAYERS).join(', ')})`,
+    );
+  }
+  return specs.map(({ suffix, weightIndex: index, toTorch, torchShape }) => {
+    const key = `${layer.name}.${suffix}`;
+    if (index !== null && !layer.weights[index]) {
+      throw new Error(`Layer '${layer.name}' (${className}) lacks a weight for ${key}`);
+    }
+    const shape = (index === null ? [] : (layer.weights[index]?.shape ?? [])) as number[];
+    return {
+      key,
       torchShape: torchShape ?? (toTorch ? toTorch.map((axis) => shape[axis] ?? 0) : shape),
       layer,
       weightIndex: index,
       toTorch,
-    });
-  };
-  const roles = layer.weights.map((_, i) => role(layer, i));
-  const find = (name: string) => roles.indexOf(name);
-  switch (className) {
-    case 'Conv2D':
-    case 'GroupedConv2D':
-      add('weight', find('kernel'), HWIO_TO_OIHW);
-      if (find('bias') >= 0) add('bias', find('bias'), null);
-      break;
-    case 'DepthwiseConv2D': {
-      // tfjs [kh, kw, C, m] ↔ PyTorch [C·m, 1, kh, kw] (output channel c·m + j).
-      const [kh = 0, kw = 0, c = 0, m = 0] = shapeOf(find('depthwise_kernel'));
-      add('weight', find('depthwise_kernel'), null, [c * m, 1, kh, kw]);
-      if (find('bias') >= 0) add('bias', find('bias'), null);
-      break;
-    }
-    case 'Dense':
-      add('weight', find('kernel'), TRANSPOSE_2D);
-      if (find('bias') >= 0) add('bias', find('bias'), null);
-      break;
-    case 'BatchNorm':
-    case 'BatchNormalization':
-      add('weight', find('gamma'), null);
-      add('bias', find('beta'), null);
-      add('running_mean', find('moving_mean'), null);
-      add('running_var', find('moving_variance'), null);
-      add('num_batches_tracked', null, null);
-      break;
-    case 'SqueezeExcite':
-      for (const fc of ['fc1', 'fc2']) {
-        const index = find(`${fc}/kernel`);
-        add(`${fc}.weight`, index, shapeOf(index).length === 4 ? HWIO_TO_OIHW : TRANSPOSE_2D);
-        if (find(`${fc}/bias`) >= 0) add(`${fc}.bias`, find(`${fc}/bias`), null);
-      }
-      break;
-    default:
-      if (layer.weights.length > 0) {
-        throw new Error(`No PyTorch mapping for layer '${layer.name}' of class ${className}`);
-      }
-  }
-  for (const m of mappings) {
-    if (m.weightIndex !== null && m.weightIndex < 0) {
-      throw new Error(`Layer '${layer.name}' (${className}) lacks a weight for ${m.key}`);
-    }
-  }
-  return mappings;
+    };
+  });
 }
 
 /**
  * The PyTorch `state_dict` of `model`, as keys, shapes and where each lives. For SE Zoo's
  * models the keys equal timm's (or the Caffe/Cadene port's for `legacy_*` models).
  *
- * @throws Error for a layer with weights that has no PyTorch mapping.
+ * @throws Error for a layer with weights that neither implements {@link MapsTorchWeights} nor is
+ * one of tfjs's mapped built-in layers (Conv2D, DepthwiseConv2D, Dense, BatchNormalization).
  *
  * @example
  * ```ts

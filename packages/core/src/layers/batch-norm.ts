@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../errors.js';
 import { batchNormTraining, fusedOps } from './fused-ops.js';
 import { nhwcChannels, singleShape } from './shapes.js';
+import { batchNormWeights } from './torch-weights.js';
+import type { MapsTorchWeights, TorchWeightSpec } from './types.js';
 
 /** Arguments of {@link BatchNorm}. */
 export interface BatchNormArgs {
@@ -43,7 +45,7 @@ export interface BatchNormArgs {
  * const y = new BatchNorm({ name: 'bn1' }).apply(x) as tf.SymbolicTensor;
  * ```
  */
-export class BatchNorm extends tf.layers.Layer {
+export class BatchNorm extends tf.layers.Layer implements MapsTorchWeights {
   /** @ignore */
   static className = 'BatchNorm';
   /** Weight of the current batch in the running statistics, in PyTorch's sense (default 0.1). */
@@ -144,6 +146,11 @@ export class BatchNorm extends tf.layers.Layer {
       throw new Error(`BatchNorm '${this.name}' is used before it is built`);
     }
     return { gamma, beta, movingMean, movingVariance };
+  }
+
+  /** PyTorch's `weight`, `bias`, `running_mean`, `running_var` and `num_batches_tracked`. */
+  torchWeights(): TorchWeightSpec[] {
+    return batchNormWeights(this);
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { checkDivides, checkInteger } from '../errors.js';
 import { heNormalFanOut } from './initializers.js';
 import { nhwcChannels, singleShape, windowOutput } from './shapes.js';
+import { HWIO_TO_OIHW, kernelAndBias } from './torch-weights.js';
+import type { MapsTorchWeights, TorchWeightSpec } from './types.js';
 import { type CountsMacs, type Initializer, type IntPair, pair } from './types.js';
 
 /** Arguments of {@link GroupedConv2D}. */
@@ -44,7 +46,7 @@ export interface GroupedConv2DArgs {
  *   .apply(x) as tf.SymbolicTensor; // 3·3·4·128 = 4608 weights
  * ```
  */
-export class GroupedConv2D extends tf.layers.Layer implements CountsMacs {
+export class GroupedConv2D extends tf.layers.Layer implements CountsMacs, MapsTorchWeights {
   /** @ignore */
   static className = 'GroupedConv2D';
   /** Output channels C_out. */
@@ -127,6 +129,11 @@ export class GroupedConv2D extends tf.layers.Layer implements CountsMacs {
     return (h ?? 0) * (w ?? 0) * this.filters * kh * kw * (this.inChannels / this.groups);
   }
 
+  /** PyTorch's `weight` `[C_out, C_in / g, kh, kw]` and, with `useBias`, `bias`. */
+  torchWeights(): TorchWeightSpec[] {
+    return kernelAndBias(this, HWIO_TO_OIHW);
+  }
+
   override getConfig(): tf.serialization.ConfigDict {
     return {
       ...super.getConfig(),
@@ -143,40 +150,22 @@ export class GroupedConv2D extends tf.layers.Layer implements CountsMacs {
 tf.serialization.registerClass(GroupedConv2D, 'SEZoo');
 
 /**
- * The ways {@link groupedConv2d} can compute a grouped convolution; all give the same result and,
- * through autodiff, the same gradients:
- * - `'split'`: split input and kernel into the groups, one convolution each, concatenate;
- * - `'groupMajor'`: the same per-group convolutions, with the groups first moved to the leading
- *   axis by one transpose, so that every slice and the final stack copy contiguous blocks (the
- *   channel-axis split and concat copy C_in / g floats at a time);
- * - `'blockDiagonal'`: one dense convolution whose `[kh, kw, C_in, C_out]` kernel is built from
- *   the grouped one on every call (zeros outside the diagonal blocks, by a broadcast product with
- *   a 0/1 mask, so the kernel's gradient is masked and only the blocks learn); g× the arithmetic
- *   in one large, well-vectorised convolution;
- * - `'depthwise'`: a depthwise convolution with channel multiplier C_out / g, each input channel
- *   feeding all outputs of its group, then a sum over the group's input channels;
- * - `'gemm'`: im2col by kh·kw shifted slices, then one batched matrix product over the groups;
+ * The ways {@link groupedConv2d} can compute a grouped convolution, the defaults of
+ * {@link groupedConvMethods}; both give the same result and the same gradients:
+ * - `'groupMajor'`: one convolution per group, with the groups first moved to the leading axis
+ *   by one transpose, so that every slice and the final stack copy contiguous blocks;
  * - `'kernel'`: one custom tfjs kernel, {@link GROUPED_CONV_KERNEL}, with its own gradient
  *   kernels, where the current backend registers them (@se/backends does on webgpu); elsewhere
- *   the backend's composite method (see {@link groupedConv2d}).
+ *   `'groupMajor'` (see {@link groupedConv2d}).
+ *
+ * Other ways (split/concat, a block-diagonal dense kernel, depthwise + sum, im2col + batched
+ * matrix product) were measured and lost on every backend; they live on as variants of the
+ * grouped-convolution benchmark (benchmarks/grouped-conv/README.md).
  */
-export type GroupedConvMethod =
-  | 'split'
-  | 'groupMajor'
-  | 'blockDiagonal'
-  | 'depthwise'
-  | 'gemm'
-  | 'kernel';
+export type GroupedConvMethod = 'groupMajor' | 'kernel';
 
 /** Every {@link GroupedConvMethod}. */
-export const GROUPED_CONV_METHODS: readonly GroupedConvMethod[] = [
-  'split',
-  'groupMajor',
-  'blockDiagonal',
-  'depthwise',
-  'gemm',
-  'kernel',
-];
+export const GROUPED_CONV_METHODS: readonly GroupedConvMethod[] = ['groupMajor', 'kernel'];
 
 /**
  * Name of the tfjs kernel behind method `'kernel'`: a grouped convolution of inputs
@@ -257,14 +246,9 @@ tf.registerGradient({
  * The method {@link groupedConv2d} uses on each tfjs backend, looked up by `tf.getBackend()` at
  * call time; `default` covers the backends not listed. The entries are the fastest in
  * `pnpm bench:grouped-conv` (forward + backward, summed over SE-ResNeXt-50's grouped 3×3 layers;
- * see `benchmarks/grouped-conv/README.md`): `'groupMajor'` on `cpu` and on `wasm` with
- * @se/backends' kernels (2.7× faster than `'split'` on wasm for a training step), and
- * `'kernel'` on `webgpu`, @se/backends' own WGSL kernels: through all 16 grouped layers at batch
- * 2, 1.46 s for forward + backward against 14.8 s for the best composite method (`'split'`) and
- * 0.39 s against 2.8 s forward. That was measured on Dawn over Mesa's lavapipe, a software Vulkan
- * driver on 2 CPU cores, not a GPU, so the margin on a GPU may differ (`pnpm bench:gpu`,
- * `--parts grouped` measures it there). `'depthwise'` has the fastest forward pass on wasm, but
- * its gradient is slow. WebGL is not measured yet. Assign to an entry to override it.
+ * the figures are in benchmarks/grouped-conv/README.md): `'groupMajor'` on `cpu` and on `wasm`
+ * with @se/backends' kernels, and `'kernel'` on `webgpu`, @se/backends' own WGSL kernels. WebGL
+ * is not measured yet. Assign to an entry to override it.
  */
 export const groupedConvMethods: Record<string, GroupedConvMethod> = {
   /** tfjs's JavaScript backend. */
@@ -273,7 +257,7 @@ export const groupedConvMethods: Record<string, GroupedConvMethod> = {
   wasm: 'groupMajor',
   /**
    * tfjs's WebGPU backend: @se/backends' grouped-convolution kernels, which `setBackend('webgpu')`
-   * registers; without them this falls back to `default`'s method.
+   * registers; without them `'groupMajor'`.
    */
   webgpu: 'kernel',
   /** Every other backend (WebGL, tfjs-node): not measured yet. */
@@ -286,9 +270,7 @@ export const groupedConvMethods: Record<string, GroupedConvMethod> = {
  * multiplier C_out / C_in); otherwise `method` (by default the current backend's entry of
  * {@link groupedConvMethods}) computes it. Gradients follow from the composed ops, or for
  * `'kernel'` from the custom gradient kernels. `'kernel'` runs {@link GROUPED_CONV_KERNEL} where
- * the current backend registers it and its two gradient kernels; elsewhere it falls back to the
- * backend's entry of {@link groupedConvMethods} (or, when that is `'kernel'` too, the `default`
- * entry, and failing that `'groupMajor'`).
+ * the current backend registers it and its two gradient kernels; elsewhere `'groupMajor'`.
  *
  * @example
  * ```ts
@@ -298,7 +280,7 @@ export const groupedConvMethods: Record<string, GroupedConvMethod> = {
  * const x = tf.randomNormal([1, 8, 8, 4]) as tf.Tensor4D;
  * const kernel = tf.randomNormal([3, 3, 2, 6]) as tf.Tensor4D; // 2 groups: C_in / g = 2
  * const y = groupedConv2d(x, kernel, 2, [1, 1], 'same', [1, 1]); // [1, 8, 8, 6]
- * const same = groupedConv2d(x, kernel, 2, [1, 1], 'same', [1, 1], 'blockDiagonal');
+ * const same = groupedConv2d(x, kernel, 2, [1, 1], 'same', [1, 1], 'groupMajor');
  * ```
  */
 export function groupedConv2d(
@@ -320,46 +302,19 @@ export function groupedConv2d(
     const depthwise = tf.reshape(kernel, [kh, kw, inChannels, outChannels / inChannels]);
     return tf.depthwiseConv2d(x, depthwise as tf.Tensor4D, strides, padding, 'NHWC', dilations);
   }
-  const entry = groupedConvMethods[tf.getBackend()] ?? groupedConvMethods.default ?? 'groupMajor';
-  let chosen = method ?? entry;
-  if (chosen === 'kernel') {
-    if (groupedKernelRegistered()) {
-      const attrs: GroupedConvKernelAttrs = { groups, strides, pad: padding, dilations };
-      return tf
-        .engine()
-        .runKernel(
-          GROUPED_CONV_KERNEL,
-          { x, filter: kernel },
-          attrs as unknown as tf.NamedAttrMap,
-        ) as tf.Tensor4D;
-    }
-    chosen = compositeFallback(entry);
+  const chosen =
+    method ?? groupedConvMethods[tf.getBackend()] ?? groupedConvMethods.default ?? 'groupMajor';
+  if (chosen === 'kernel' && groupedKernelRegistered()) {
+    const attrs: GroupedConvKernelAttrs = { groups, strides, pad: padding, dilations };
+    return tf
+      .engine()
+      .runKernel(
+        GROUPED_CONV_KERNEL,
+        { x, filter: kernel },
+        attrs as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor4D;
   }
-  switch (chosen === 'depthwise' && !depthwiseAllowed ? 'split' : chosen) {
-    case 'blockDiagonal':
-      return blockDiagonalConv(x, kernel, groups, strides, padding, dilations);
-    case 'depthwise':
-      return depthwiseSumConv(x, kernel, groups, strides, padding, dilations);
-    case 'gemm':
-      return groupedGemmConv(x, kernel, groups, strides, padding, dilations);
-    case 'groupMajor':
-      return groupMajorConv(x, kernel, groups, strides, padding, dilations);
-    default: {
-      const xs = tf.split(x, groups, 3);
-      const ks = tf.split(kernel, groups, 3);
-      const ys = xs.map((xi, g) =>
-        tf.conv2d(xi as tf.Tensor4D, ks[g] as tf.Tensor4D, strides, padding, 'NHWC', dilations),
-      );
-      return tf.concat(ys, 3);
-    }
-  }
-}
-
-/** The composite method `'kernel'` falls back to: the backend's entry, else `default`'s. */
-function compositeFallback(entry: GroupedConvMethod): GroupedConvMethod {
-  if (entry !== 'kernel') return entry;
-  const fallback = groupedConvMethods.default;
-  return fallback && fallback !== 'kernel' ? fallback : 'groupMajor';
+  return groupMajorConv(x, kernel, groups, strides, padding, dilations);
 }
 
 /** Per-group convolutions on group-major copies of the input and kernel. */
@@ -414,123 +369,4 @@ function groupMajorConv(
     outW,
     outChannels,
   ]);
-}
-
-/** One dense convolution with a block-diagonal kernel built from the grouped one. */
-function blockDiagonalConv(
-  x: tf.Tensor4D,
-  kernel: tf.Tensor4D,
-  groups: number,
-  strides: [number, number],
-  padding: 'valid' | 'same',
-  dilations: [number, number],
-): tf.Tensor4D {
-  const [kh, kw, groupIn, outChannels] = kernel.shape;
-  const groupOut = outChannels / groups;
-  // mask[g', o] = 1 where output channel o belongs to group g'.
-  const mask = new Float32Array(groups * outChannels);
-  for (let g = 0; g < groups; g++)
-    mask.fill(1, g * outChannels + g * groupOut, g * outChannels + (g + 1) * groupOut);
-  // dense[k, g', i, o] = kernel[k, i, o] · mask[g', o]: input channel g'·(C_in/g) + i.
-  const dense = tf.mul(
-    tf.reshape(kernel, [kh * kw, 1, groupIn, outChannels]),
-    tf.tensor4d(mask, [1, groups, 1, outChannels]),
-  );
-  const full = tf.reshape(dense, [kh, kw, groups * groupIn, outChannels]) as tf.Tensor4D;
-  return tf.conv2d(x, full, strides, padding, 'NHWC', dilations);
-}
-
-/** Depthwise convolution with multiplier C_out / g, then a sum over each group's inputs. */
-function depthwiseSumConv(
-  x: tf.Tensor4D,
-  kernel: tf.Tensor4D,
-  groups: number,
-  strides: [number, number],
-  padding: 'valid' | 'same',
-  dilations: [number, number],
-): tf.Tensor4D {
-  const [kh, kw, groupIn, outChannels] = kernel.shape;
-  const groupOut = outChannels / groups;
-  // depthwise[.., g·(C_in/g) + i, o] = kernel[.., i, g·(C_out/g) + o].
-  const depthwise = tf.reshape(
-    tf.transpose(tf.reshape(kernel, [kh, kw, groupIn, groups, groupOut]), [0, 1, 3, 2, 4]),
-    [kh, kw, groups * groupIn, groupOut],
-  ) as tf.Tensor4D;
-  const y = tf.depthwiseConv2d(x, depthwise, strides, padding, 'NHWC', dilations);
-  const [n, h, w] = y.shape;
-  const summed = tf.sum(tf.reshape(y, [n * h * w, groups, groupIn, groupOut]), 2);
-  return tf.reshape(summed, [n, h, w, outChannels]);
-}
-
-/** Zero padding `[before, after]` of tfjs's `'same'` along one axis. */
-function samePadding(size: number, kernel: number, stride: number, dilation: number) {
-  const out = Math.ceil(size / stride);
-  const total = Math.max((out - 1) * stride + dilation * (kernel - 1) + 1 - size, 0);
-  return [Math.floor(total / 2), total - Math.floor(total / 2)] as [number, number];
-}
-
-/** im2col by shifted slices, then one batched matrix product over the groups. */
-function groupedGemmConv(
-  x: tf.Tensor4D,
-  kernel: tf.Tensor4D,
-  groups: number,
-  strides: [number, number],
-  padding: 'valid' | 'same',
-  dilations: [number, number],
-): tf.Tensor4D {
-  const [kh, kw, groupIn, outChannels] = kernel.shape;
-  const [n, height, width, channels] = x.shape;
-  const [sh, sw] = strides;
-  const [dh, dw] = dilations;
-  const [top, bottom] = padding === 'same' ? samePadding(height, kh, sh, dh) : [0, 0];
-  const [left, right] = padding === 'same' ? samePadding(width, kw, sw, dw) : [0, 0];
-  const outH = Math.floor((height + top + bottom - dh * (kh - 1) - 1) / sh) + 1;
-  const outW = Math.floor((width + left + right - dw * (kw - 1) - 1) / sw) + 1;
-  // Extra rows/columns at the end let every strided window be cut as outH·sh rows, then
-  // subsampled by a reshape and a slice (tfjs has no gradient for strided slices).
-  const extraH = Math.max(0, dh * (kh - 1) + outH * sh - (height + top + bottom));
-  const extraW = Math.max(0, dw * (kw - 1) + outW * sw - (width + left + right));
-  const padded =
-    top + bottom + left + right + extraH + extraW > 0
-      ? tf.pad(x, [
-          [0, 0],
-          [top, bottom + extraH],
-          [left, right + extraW],
-          [0, 0],
-        ])
-      : x;
-  const taps: tf.Tensor[] = [];
-  for (let a = 0; a < kh; a++) {
-    for (let b = 0; b < kw; b++) {
-      let tap: tf.Tensor = tf.slice(
-        padded,
-        [0, a * dh, b * dw, 0],
-        [n, outH * sh, outW * sw, channels],
-      );
-      if (sh > 1 || sw > 1) {
-        // Rows of phase 0 of each sh and the first C of each sw·C columns, in one 4-D slice
-        // (a 6-D one's gradient is a 6-D pad, which tfjs-webgpu 4.22 cannot run).
-        tap = tf.slice(
-          tf.reshape(tap, [n * outH, sh, outW, sw * channels]),
-          [0, 0, 0, 0],
-          [n * outH, 1, outW, channels],
-        );
-      }
-      taps.push(tf.reshape(tap, [n * outH * outW, 1, groups, groupIn]));
-    }
-  }
-  const rows = n * outH * outW;
-  const groupOut = outChannels / groups;
-  // patches[g, m, (k, i)] and weights[g, (k, i), o]: one product per group.
-  const patches = tf.reshape(tf.transpose(tf.concat(taps, 1), [2, 0, 1, 3]), [
-    groups,
-    rows,
-    kh * kw * groupIn,
-  ]) as tf.Tensor3D;
-  const weights = tf.reshape(
-    tf.transpose(tf.reshape(kernel, [kh * kw, groupIn, groups, groupOut]), [2, 0, 1, 3]),
-    [groups, kh * kw * groupIn, groupOut],
-  ) as tf.Tensor3D;
-  const y = tf.matMul(patches, weights);
-  return tf.reshape(tf.transpose(y, [1, 0, 2]), [n, outH, outW, outChannels]);
 }

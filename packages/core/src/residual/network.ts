@@ -14,14 +14,13 @@
  */
 
 import * as tf from '@tensorflow/tfjs';
+import type { SqueezeExciteOptions } from '../attention/options.js';
 import {
   type ResolvedSE,
-  residualUnit,
   resolveSEConfig,
   type SEConfig,
   seForStage,
 } from '../attention/placement.js';
-import type { SqueezeExciteOptions } from '../attention/squeeze-excite.js';
 import { ConfigError, checkChoice, checkDivides, checkInteger } from '../errors.js';
 import { convBn } from '../layers/builders.js';
 import { Pool2D, type Pool2DArgs } from '../layers/pool.js';
@@ -31,6 +30,7 @@ import {
   type ModelOptions,
   resolveModelOptions,
 } from '../models.js';
+import { residualUnit } from './unit.js';
 
 /** Which reference implementation a residual network's layer names and details follow. */
 export type ResidualLayout = 'timm' | 'caffe';

@@ -7,7 +7,7 @@
 // benchmarks/grouped-conv/. Each backend runs in its own Node process; the results of backends
 // not run this time are kept from the existing results.json.
 //
-//   node packages/backends/dist/bench/grouped-conv.js [--backends cpu,wasm,webgpu] [--batch 8]
+//   node benchmarks/dist/grouped-conv.js [--backends cpu,wasm,webgpu] [--batch 8]
 //     [--cpu-batch 1] [--webgpu-batch 2] [--seconds 6] [--threads 1] [--out benchmarks/grouped-conv]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,16 +15,12 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installNodeWebGPU, setBackend, webgpuAdapterAvailable } from '@se/backends';
-import {
-  GROUPED_CONV_KERNEL,
-  GROUPED_CONV_METHODS,
-  type GroupedConvMethod,
-  groupedConv2d,
-  groupedConvMethods,
-} from '@se/core';
+import { GROUPED_CONV_KERNEL, groupedConvMethods } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
+import { version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import { argument } from './args.js';
 import { GROUPED_SHAPES, GROUPS, groupedLayerInput } from './grouped-shapes.js';
+import { GROUPED_CONV_WAYS, type GroupedConvWay, groupedConvBy } from './grouped-variants.js';
 
 /** One measured cell. */
 interface Cell {
@@ -35,7 +31,7 @@ interface Cell {
   input: number[];
   kernel: number[];
   stride: number;
-  method: GroupedConvMethod;
+  method: GroupedConvWay;
   /** Forward ms (best of the runs), or null when skipped for time. */
   forwardMs: number | null;
   /** Forward + gradients of input and kernel, ms (best of the runs), or null when skipped. */
@@ -117,9 +113,9 @@ async function time(
 }
 
 /** The methods to measure on the current backend: 'kernel' only where it is registered. */
-function methodsHere(): GroupedConvMethod[] {
+function methodsHere(): GroupedConvWay[] {
   const kernel = tf.getKernel(GROUPED_CONV_KERNEL, tf.getBackend()) != null;
-  return GROUPED_CONV_METHODS.filter((m) => m !== 'kernel' || kernel);
+  return GROUPED_CONV_WAYS.filter((m) => m !== 'kernel' || kernel);
 }
 
 /** Measures every shape and method on one backend, in this process. */
@@ -135,15 +131,15 @@ async function measure(backend: Backend, batch: number, seconds: number, threads
     const { inSize, padding } = groupedLayerInput(shape);
     const x = tf.randomNormal([batch, inSize, inSize, channels]) as tf.Tensor4D;
     const k = tf.randomNormal([3, 3, channels / GROUPS, channels], 0, 0.1) as tf.Tensor4D;
-    const run = (method: GroupedConvMethod, xi: tf.Tensor, ki: tf.Tensor) =>
-      groupedConv2d(
+    const run = (method: GroupedConvWay, xi: tf.Tensor, ki: tf.Tensor) =>
+      groupedConvBy(
+        method,
         xi as tf.Tensor4D,
         ki as tf.Tensor4D,
         GROUPS,
         [stride, stride],
         padding,
         [1, 1],
-        method,
       );
     const dy = tf.tidy(() => tf.randomNormal(run('split', x, k).shape));
     let bestForward = Number.POSITIVE_INFINITY;
@@ -191,9 +187,9 @@ async function measure(backend: Backend, batch: number, seconds: number, threads
 
 const fmt = (v: number | null) => (v == null ? '–' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
 
-/** The methods that have cells, in {@link GROUPED_CONV_METHODS}' order. */
-function measured(cells: Cell[]): GroupedConvMethod[] {
-  return GROUPED_CONV_METHODS.filter((m) => cells.some((c) => c.method === m));
+/** The methods that have cells, in {@link GROUPED_CONV_WAYS}' order. */
+function measured(cells: Cell[]): GroupedConvWay[] {
+  return GROUPED_CONV_WAYS.filter((m) => cells.some((c) => c.method === m));
 }
 
 function table(cells: Cell[], kind: 'forwardMs' | 'backwardMs'): string[] {
@@ -221,8 +217,8 @@ function table(cells: Cell[], kind: 'forwardMs' | 'backwardMs'): string[] {
 }
 
 /** The method with the least total forward + backward time over all shapes, per backend. */
-function fastest(cells: Cell[]): Record<string, GroupedConvMethod> {
-  const result: Record<string, GroupedConvMethod> = {};
+function fastest(cells: Cell[]): Record<string, GroupedConvWay> {
+  const result: Record<string, GroupedConvWay> = {};
   for (const backend of new Set(cells.map((c) => c.backend))) {
     const totals = measured(cells.filter((c) => c.backend === backend)).map((m) => ({
       m,
@@ -254,7 +250,7 @@ async function main() {
     // Dawn on a software Vulkan driver (lavapipe) runs a batch of 8 for many minutes.
     webgpu: Number(argument('webgpu-batch', '2')),
   };
-  const out = resolve(argument('out', join(here, '../../../../benchmarks/grouped-conv')));
+  const out = resolve(argument('out', join(here, '../grouped-conv')));
   // Keep the figures of the backends not run this time.
   const previous = existsSync(join(out, 'results.json'))
     ? (JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as {
@@ -305,12 +301,7 @@ async function main() {
     cells.push(...measuredHere.cells);
     runs[backend] = measuredHere.run;
   }
-  const versions = JSON.parse(
-    readFileSync(
-      join(here, '../../node_modules/@tensorflow/tfjs-backend-wasm/package.json'),
-      'utf8',
-    ),
-  ) as { version: string };
+  const versions = { version: version_wasm };
   const report = {
     date: new Date().toISOString(),
     machine: `${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} cores, no GPU`,

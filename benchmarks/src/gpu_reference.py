@@ -1,10 +1,10 @@
-"""PyTorch reference for `pnpm bench:gpu`: the same workloads as bench/gpu.ts, eager fp32 with
+"""PyTorch reference for `pnpm bench:gpu`: the same workloads as benchmarks/src/gpu.ts, eager fp32 with
 TF32 off, on the same GPU, so that every SE Zoo figure has its PyTorch ratio.
 
     python3 gpu_reference.py --workloads plan.json --out torch.json [--smoke]
         [--parts kernels,models] [--models a,b]
 
-plan.json holds the workloads, written by bench/gpu.ts --plan (scripts/gpu/pack.sh does): the conv
+plan.json holds the workloads, written by benchmarks/src/gpu.ts --plan (scripts/gpu/pack.sh does): the conv
 layer shapes it takes from SE Zoo's SE-ResNet-50 and the models, so that both sides time exactly
 the same work. Models: timm's resnet50, seresnet50 and
 seresnext50_32x4d, and, written out here (timm has no such models), SE-MobileNet v1 (timm's
@@ -175,9 +175,9 @@ def main():
     p.add_argument("--out", required=True)
     p.add_argument("--smoke", action="store_true")
     p.add_argument("--parts", default="kernels,models")
-    p.add_argument("--workloads", required=True, help="JSON written by bench/gpu.ts --plan")
+    p.add_argument("--workloads", required=True, help="JSON written by benchmarks/src/gpu.ts --plan")
     p.add_argument("--models", default=None, help="comma-separated subset of the plan's models")
-    a, _ = p.parse_known_args()  # tuning flags of bench/gpu.ts (--tile, …) pass through device.sh
+    a, _ = p.parse_known_args()  # tuning flags of benchmarks/src/gpu.ts (--tile, …) pass through device.sh
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     torch.backends.cudnn.benchmark = True

@@ -1,6 +1,6 @@
 // Kernel micro-benchmark: each kernel SE Zoo registers on wasm against the stock one, and each
 // method of the convolution kernels, on the shapes of the benchmark's models (batch 64).
-//   node packages/backends/dist/bench/kernels.js [--threads 1]
+//   node benchmarks/dist/kernels.js [--threads 1]
 import {
   type ConvMethod,
   convMethods,

@@ -1,8 +1,7 @@
-// A data-parallel replica: runs in a Node worker thread (see data-parallel.ts). Node modules are
-// imported dynamically so that nothing in the package imports them statically.
+// A data-parallel replica: runs in a Node worker thread (see data-parallel.ts).
+import { parentPort as nodeParentPort, workerData as nodeWorkerData } from 'node:worker_threads';
+import { SgdMomentum, setBackend } from '@se/backends';
 import * as tf from '@tensorflow/tfjs';
-import { setBackend } from '../backend.js';
-import { importOptional } from '../node.js';
 import type { FromReplica, LossName, OptimizerSpec, ReplicaInit, ToReplica } from './protocol.js';
 
 interface Port {
@@ -10,10 +9,8 @@ interface Port {
   on(event: 'message', listener: (message: ToReplica) => void): void;
 }
 
-const { parentPort, workerData } = (await importOptional('node:worker_threads')) as {
-  parentPort: Port | null;
-  workerData: ReplicaInit;
-};
+const parentPort = nodeParentPort as Port | null;
+const workerData = nodeWorkerData as ReplicaInit;
 if (!parentPort) throw new Error('the SE Zoo replica runs in a worker thread');
 const port = parentPort;
 
@@ -22,7 +19,13 @@ function makeOptimizer(spec: OptimizerSpec): tf.Optimizer {
     case 'sgd':
       return tf.train.sgd(spec.learningRate);
     case 'momentum':
-      return tf.train.momentum(spec.learningRate, spec.momentum ?? 0.9);
+      // SE Zoo's SGD with momentum (PyTorch's form; decay on rank ≥ 2 weights where asked).
+      return new SgdMomentum({
+        learningRate: spec.learningRate,
+        momentum: spec.momentum ?? 0.9,
+        nesterov: spec.nesterov ?? false,
+        weightDecay: spec.weightDecay ?? 0,
+      });
     case 'adam':
       return tf.train.adam(spec.learningRate);
   }

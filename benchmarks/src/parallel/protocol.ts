@@ -3,8 +3,8 @@
 /** How a replica builds its model: `module[exportName](...args)`, after importing `preload`. */
 export interface ModelSource {
   /**
-   * ES module specifier of the builder: a package name (resolved from @se/backends, so a
-   * dependency of your project hoisted next to it) or an absolute `file:` URL, e.g.
+   * ES module specifier of the builder: a package name (resolved from the replica's module, so a
+   * dependency of @se/benchmarks) or an absolute `file:` URL, e.g.
    * `import.meta.resolve('./model.js')`.
    */
   module: string;
@@ -18,12 +18,16 @@ export interface ModelSource {
 
 /** The optimizer each replica runs (every replica applies the same averaged gradients). */
 export interface OptimizerSpec {
-  /** `tf.train.sgd`, `tf.train.momentum` or `tf.train.adam`. */
+  /** `tf.train.sgd`, @se/backends' `SgdMomentum` or `tf.train.adam`. */
   kind: 'sgd' | 'momentum' | 'adam';
   /** The learning rate. */
   learningRate: number;
   /** Momentum (kind `'momentum'`, default 0.9). */
   momentum?: number;
+  /** Nesterov momentum (kind `'momentum'`, default false). */
+  nesterov?: boolean;
+  /** L2 weight decay of the rank ≥ 2 weights (kind `'momentum'`, default 0). */
+  weightDecay?: number;
 }
 
 /** Losses the replicas can compute. */

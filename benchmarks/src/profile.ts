@@ -1,16 +1,16 @@
-// `--parts profile` of the GPU benchmark (bench/gpu-run.ts, issue 7): where one training step's
+// `--parts profile` of the GPU benchmark (benchmarks/src/gpu-run.ts): where one training step's
 // time goes, per tfjs kernel and per class of kernel, on stock tfjs-webgpu (with tfjs's momentum
-// optimizer) and on SE Zoo's kernels (with its fused one, `fusedMomentum`). One step of each
+// optimizer) and on SE Zoo's kernels (with its fused one, `sgdMomentum`). One step of each
 // model is profiled with `tf.profile` after a warm-up step and a timed one. On webgpu, tfjs
 // times each program with timestamp queries where the device has the 'timestamp-query' feature:
 // GPU time, each program in its own compute pass (and submit), so that a profiled step runs
 // slower than a plain one while the per-kernel times stay the GPU's. Without the feature tfjs
 // reports 0 ms for every kernel (no CPU-side fallback on webgpu).
 //
-// `leafKernels` and `kernelTimeMs` are shared with other benchmarks (bench/fused.ts counts the
+// `leafKernels` and `kernelTimeMs` are shared with other benchmarks (benchmarks/src/fused.ts counts the
 // kernels of a step the same way).
-import { fusedMomentum, registerWebGPUKernels, unregisterWebGPUKernels } from '@se/backends';
-import { createModel, fusedOps, getModelInfo } from '@se/core';
+import { registerWebGPUKernels, sgdMomentum, unregisterWebGPUKernels } from '@se/backends';
+import { createModel, fusedOps, getModelInfo, type ModelName } from '@se/core';
 import '@se/resnet';
 import * as tf from '@tensorflow/tfjs';
 
@@ -54,7 +54,7 @@ export function kernelTimeMs(k: ProfiledKernel): number {
   return typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
 }
 
-/** The classes of kernels of issue 7's list, in table order. */
+/** The classes of kernels the profile reports, in table order. */
 export const KERNEL_CLASSES = [
   'conv forward',
   'conv dW',
@@ -293,19 +293,26 @@ function timing(): ProfileRow['timing'] {
 
 /**
  * Profiles one training step of `w` (SGD with momentum, as the `models` part trains) on stock
- * tfjs-webgpu with `tf.train.momentum`, then on SE Zoo's kernels with `fusedMomentum`: each after
+ * tfjs-webgpu with `tf.train.momentum`, then on SE Zoo's kernels with `sgdMomentum`: each after
  * a warm-up step and a timed plain step. Leaves SE Zoo's kernels registered.
  */
 export async function profileModel(w: ProfileWorkload): Promise<ProfileRow> {
   const row: ProfileRow = { ...w, timing: timing(), stock: null, ours: null };
-  const model = createModel(w.name, { inputShape: [w.size, w.size, 3], classes: w.classes });
+  const model = createModel(w.name as ModelName, {
+    inputShape: [w.size, w.size, 3],
+    classes: w.classes,
+  });
   const x = tf.randomNormal([w.batch, w.size, w.size, 3]);
-  const shapes: StepShapes = { batch: w.batch, classes: w.classes, se: getModelInfo(w.name).se };
+  const shapes: StepShapes = {
+    batch: w.batch,
+    classes: w.classes,
+    se: getModelInfo(w.name as ModelName).se,
+  };
   const y = tf.oneHot(tf.randomUniform([w.batch], 0, w.classes, 'int32') as tf.Tensor1D, w.classes);
   // As the models part: stock tfjs with its momentum optimizer (4 kernels per weight), SE Zoo's
   // kernels with its fused one (one SEZooSgdMomentum kernel per weight).
   const stockOptimizer = tf.train.momentum(0.01, 0.9);
-  const oursOptimizer = fusedMomentum(0.01, 0.9);
+  const oursOptimizer = sgdMomentum({ learningRate: 0.01, momentum: 0.9 });
   const step = () => model.trainOnBatch(x, y);
   const run = async (optimizer: tf.Optimizer): Promise<StepProfile> => {
     model.compile({ optimizer, loss: 'categoricalCrossentropy' });
@@ -353,7 +360,7 @@ const TOP = 25;
 export function profileTables(rows: readonly ProfileRow[]): string[] {
   if (rows.length === 0) return [];
   const lines = [
-    `Where a training step's time goes (SGD with momentum: stock with tfjs's kernels and \`tf.train.momentum\`, SE Zoo with its kernels and \`fusedMomentum\`; \`--parts profile\`): one step per model profiled with \`tf.profile\` after a warm-up step; kernel times: ${[...new Set(rows.map((r) => r.timing))].join(', ')} (tfjs-webgpu times each program on the device with timestamp queries, each in a pass of its own). *step*: wall time of a plain step; *kernels*: the sum of the kernels' times, and its ratio to the step (below 100%: the rest is the CPU's side of dispatch and waits; above: the profiled kernels, each run alone, lost the overlap of a plain step); *calls*: tfjs kernels, Identity and Reshape (no launch) included. Per class (by kernel name and operand shapes, see bench/profile.ts): ms, and share of the step.`,
+    `Where a training step's time goes (SGD with momentum: stock with tfjs's kernels and \`tf.train.momentum\`, SE Zoo with its kernels and \`fusedMomentum\`; \`--parts profile\`): one step per model profiled with \`tf.profile\` after a warm-up step; kernel times: ${[...new Set(rows.map((r) => r.timing))].join(', ')} (tfjs-webgpu times each program on the device with timestamp queries, each in a pass of its own). *step*: wall time of a plain step; *kernels*: the sum of the kernels' times, and its ratio to the step (below 100%: the rest is the CPU's side of dispatch and waits; above: the profiled kernels, each run alone, lost the overlap of a plain step); *calls*: tfjs kernels, Identity and Reshape (no launch) included. Per class (by kernel name and operand shapes, see benchmarks/src/profile.ts): ms, and share of the step.`,
     '',
     `| model | kernels of | step ms | kernels ms | kernels ÷ step | calls | ${KERNEL_CLASSES.join(' | ')} |`,
     `| --- | --- | --: | --: | --: | --: | ${KERNEL_CLASSES.map(() => '--:').join(' | ')} |`,

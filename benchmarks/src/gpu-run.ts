@@ -1,15 +1,15 @@
-// The GPU benchmark (loaded by bench/gpu.ts once WebGPU exists): stock tfjs-webgpu against SE
+// The GPU benchmark (loaded by benchmarks/src/gpu.ts once WebGPU exists): stock tfjs-webgpu against SE
 // Zoo's webgpu kernels, in one process, on
 //   1. the convolution gradients at SE-ResNet-50's real layer shapes (224², batch 64): time and
 //      TFLOP/s of Conv2DBackpropFilter and Conv2DBackpropInput, and how far ours is from stock;
 //   2. whole models: training and inference images/s of SE-ResNet-50, ResNet-50,
 //      SE-ResNeXt-50 32×4d, SE-MobileNet v1 (224², batch 64) and the CIFAR SE-ResNet-20
-//      (32², batch 128); stock trains with `tf.train.momentum`, ours with `fusedMomentum`;
+//      (32², batch 128); stock trains with `tf.train.momentum`, ours with `sgdMomentum`;
 //   3. (`--parts grouped`) every grouped-convolution method of @se/core at SE-ResNeXt-50's grouped
 //      layers, forward and backward (batch 32), to pick the fastest on WebGPU;
-//   4. (`--parts profile`, bench/profile.ts) one training step of SE-ResNet-50, ResNet-50 and
-//      SE-ResNet-20, per tfjs kernel and per class of kernel, stock and ours (issue 7);
-// 1 and 2 next to PyTorch's figures for the same workloads (bench/gpu_reference.py, run before this in
+//   4. (`--parts profile`, benchmarks/src/profile.ts) one training step of SE-ResNet-50, ResNet-50 and
+//      SE-ResNet-20, per tfjs kernel and per class of kernel, stock and ours;
+// 1 and 2 next to PyTorch's figures for the same workloads (benchmarks/src/gpu_reference.py, run before this in
 // the same call, `--torch FILE`). Writes <date>.json and table.md under --out.
 //
 //   node app.mjs --plan FILE [--smoke]          write the workloads (for gpu_reference.py), exit
@@ -18,20 +18,21 @@
 //     [--tile auto|64x64|128x128] [--target-workgroups N]   (GEMM tuning of SE Zoo's kernels)
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createModel, GROUPED_CONV_METHODS, type GroupedConvMethod, groupedConv2d } from '@se/core';
+import { createModel, type ModelName } from '@se/core';
 import '@se/mobilenet';
 import '@se/resnet';
 import '@se/resnext';
 import {
   describeBackend,
-  fusedMomentum,
   registerWebGPUKernels,
   setBackend,
+  sgdMomentum,
   unregisterWebGPUKernels,
 } from '@se/backends';
 import * as tf from '@tensorflow/tfjs';
 import { argument } from './args.js';
 import { GROUPED_SHAPES, GROUPS, groupedLayerInput } from './grouped-shapes.js';
+import { GROUPED_CONV_WAYS, type GroupedConvWay, groupedConvBy } from './grouped-variants.js';
 import {
   type ProfileRow,
   profileModel,
@@ -81,7 +82,7 @@ const MODELS: ModelWorkload[] = smoke
  */
 function convShapes(model = 'seresnet50', kind: 'Conv2D' | 'depthwise' = 'Conv2D'): ConvShape[] {
   const [size, batch] = smoke ? [32, 2] : [224, 64];
-  const net = createModel(model, { inputShape: [size, size, 3], classes: 1000 });
+  const net = createModel(model as ModelName, { inputShape: [size, size, 3], classes: 1000 });
   const shapes = new Map<string, ConvShape>();
   const depthwise = kind === 'depthwise';
   for (const layer of net.layers) {
@@ -335,12 +336,12 @@ async function validated<T>(f: () => Promise<T>): Promise<T> {
   return out;
 }
 
-/** One grouped-convolution method at one of SE-ResNeXt-50's grouped layers (issue 8). */
+/** One grouped-convolution method at one of SE-ResNeXt-50's grouped layers. */
 interface GroupedRow {
   layer: string;
   input: number[];
   stride: number;
-  method: GroupedConvMethod;
+  method: GroupedConvWay;
   /** Median ms of the forward pass, or null when it failed. */
   forwardMs: number | null;
   /** Median ms of the forward pass and both gradients, or null. */
@@ -362,18 +363,18 @@ async function benchGrouped(save: (rows: GroupedRow[]) => void): Promise<Grouped
     const { inSize, padding } = groupedLayerInput(shape);
     const x = tf.randomNormal([batch, inSize, inSize, shape.channels]) as tf.Tensor4D;
     const k = tf.randomNormal([3, 3, shape.channels / GROUPS, shape.channels], 0, 0.1);
-    const run = (method: GroupedConvMethod, xi: tf.Tensor, ki: tf.Tensor) =>
-      groupedConv2d(
+    const run = (method: GroupedConvWay, xi: tf.Tensor, ki: tf.Tensor) =>
+      groupedConvBy(
+        method,
         xi as tf.Tensor4D,
         ki as tf.Tensor4D,
         GROUPS,
         [shape.stride, shape.stride],
         padding,
         [1, 1],
-        method,
       );
     const dy = tf.tidy(() => tf.randomNormal(run('split', x, k).shape));
-    for (const method of GROUPED_CONV_METHODS) {
+    for (const method of GROUPED_CONV_WAYS) {
       const row: GroupedRow = {
         layer: shape.layer,
         input: x.shape,
@@ -433,13 +434,16 @@ async function benchModel(m: ModelWorkload, torch: TorchResults | null): Promise
     torchTrain: t?.trainImagesPerSecond ?? null,
     torchInfer: t?.inferImagesPerSecond ?? null,
   };
-  const model = createModel(m.name, { inputShape: [m.size, m.size, 3], classes: m.classes });
+  const model = createModel(m.name as ModelName, {
+    inputShape: [m.size, m.size, 3],
+    classes: m.classes,
+  });
   const x = tf.randomNormal([m.batch, m.size, m.size, 3]);
   const y = tf.oneHot(tf.randomUniform([m.batch], 0, m.classes, 'int32') as tf.Tensor1D, m.classes);
   // Stock tfjs trains with tfjs's momentum optimizer (4 kernels per weight), ours with SE Zoo's
   // fused one (one SEZooSgdMomentum kernel per weight), the same update.
   const stockOptimizer = tf.train.momentum(0.01, 0.9);
-  const oursOptimizer = fusedMomentum(0.01, 0.9);
+  const oursOptimizer = sgdMomentum({ learningRate: 0.01, momentum: 0.9 });
   const train = async (optimizer: tf.Optimizer, steps: number, maxSeconds: number) => {
     model.compile({ optimizer, loss: 'categoricalCrossentropy' });
     await model.trainOnBatch(x, y);
@@ -512,7 +516,7 @@ function table(
   }
   if (models.length) {
     lines.push(
-      "Whole models, images/s (SGD with momentum; *stock*: tfjs-webgpu's kernels and `tf.train.momentum`; *ours*: SE Zoo's kernels and its fused optimizer `fusedMomentum`; ours also trains BatchNorm and SE through @se/core's fused ops, stock through tfjs autodiff; inference: the forward kernels, the same for stock and ours), and ours ÷ PyTorch throughput.",
+      "Whole models, images/s (SGD with momentum; *stock*: tfjs-webgpu's kernels and `tf.train.momentum`; *ours*: SE Zoo's kernels and its fused optimizer `sgdMomentum`; ours also trains BatchNorm and SE through @se/core's fused ops, stock through tfjs autodiff; inference: the forward kernels, the same for stock and ours), and ours ÷ PyTorch throughput.",
       '',
       '| model | image | batch | train stock | train ours | train PyTorch | ours/PT | infer tfjs | infer PyTorch | tfjs/PT |',
       '| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: |',
@@ -528,13 +532,13 @@ function table(
       '',
       `Grouped 3×3 convolutions of SE-ResNeXt-50 (32 groups, batch ${smoke ? 2 : 32}): forward / forward + both gradients, ms, per @se/core method (the fastest in bold).`,
       '',
-      `| layer | input | ${GROUPED_CONV_METHODS.join(' | ')} |`,
-      `| --- | --- | ${GROUPED_CONV_METHODS.map(() => '--:').join(' | ')} |`,
+      `| layer | input | ${GROUPED_CONV_WAYS.join(' | ')} |`,
+      `| --- | --- | ${GROUPED_CONV_WAYS.map(() => '--:').join(' | ')} |`,
     );
     for (const layer of new Set(grouped.map((g) => g.layer))) {
       const row = grouped.filter((g) => g.layer === layer);
       const best = Math.min(...row.map((g) => g.backwardMs ?? Number.POSITIVE_INFINITY));
-      const cells = GROUPED_CONV_METHODS.map((m) => {
+      const cells = GROUPED_CONV_WAYS.map((m) => {
         const g = row.find((r) => r.method === m);
         const text = `${num(g?.forwardMs ?? null, 2)} / ${num(g?.backwardMs ?? null, 2)}`;
         return g?.backwardMs === best ? `**${text}**` : text;

@@ -5,7 +5,7 @@
 // benchmarks/fused/. Each backend and model runs in its own Node process; within it, the two
 // variants train the same model in alternating steps, so load from other processes hits both.
 //
-//   node packages/backends/dist/bench/fused.js [--backends wasm,webgpu]
+//   node benchmarks/dist/fused.js [--backends wasm,webgpu]
 //     [--models bn:32:32:16,se:32:32:16,seresnet20:32:32,seresnet50:64:8]
 //     [--webgpu-models bn:32:8:16,se:32:8:16,seresnet20:32:8]
 //     [--rounds 6] [--profiles 3] [--threads 1] [--out benchmarks/fused]
@@ -17,7 +17,15 @@ import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installNodeWebGPU, setBackend } from '@se/backends';
-import { BatchNorm, countMacs, countParams, createModel, fusedOps, SqueezeExcite } from '@se/core';
+import {
+  BatchNorm,
+  countMacs,
+  countParams,
+  createModel,
+  fusedOps,
+  type ModelName,
+  SqueezeExcite,
+} from '@se/core';
 import '@se/resnet';
 import * as tf from '@tensorflow/tfjs';
 import { argument } from './args.js';
@@ -173,7 +181,7 @@ async function runCell(
   const channels = single ? Number(channelsText) : 3;
   const net = single
     ? singleLayerModel(model, imageSize, channels)
-    : createModel(model, { inputShape: [imageSize, imageSize, 3], classes: 10 });
+    : createModel(model as ModelName, { inputShape: [imageSize, imageSize, 3], classes: 10 });
   net.compile({ optimizer: tf.train.sgd(0.01), loss: 'categoricalCrossentropy' });
   const cell: Cell = {
     backend,
@@ -273,7 +281,7 @@ async function main() {
     // Lavapipe runs WebGPU on the CPU: a batch of 32 takes minutes per step there.
     webgpu: argument('webgpu-models', 'bn:32:8:16,se:32:8:16,seresnet20:32:8').split(','),
   };
-  const out = resolve(argument('out', join(here, '../../../../benchmarks/fused')));
+  const out = resolve(argument('out', join(here, '../fused')));
   const previous = existsSync(join(out, 'results.json'))
     ? (JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { cells?: Cell[] })
     : {};

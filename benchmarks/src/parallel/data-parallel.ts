@@ -1,5 +1,6 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { coreCount, importOptional, isNode } from '../node.js';
 import type {
   FromReplica,
   LossName,
@@ -15,7 +16,7 @@ export type { LossName, ModelSource, OptimizerSpec } from './protocol.js';
 export interface DataParallelOptions {
   /** How each replica builds the model (the same architecture everywhere). */
   model: ModelSource;
-  /** Optimizer of every replica (default momentum SGD, learning rate 0.01, momentum 0.9). */
+  /** Optimizer of every replica (default SGD with momentum, learning rate 0.01, momentum 0.9). */
   optimizer?: OptimizerSpec;
   /** Loss (default `'categoricalCrossentropy'`, on softmax outputs). */
   loss?: LossName;
@@ -103,7 +104,7 @@ class Replica {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
- * import { createDataParallelTrainer } from '@se/backends';
+ * import { createDataParallelTrainer } from './parallel/data-parallel.js';
  *
  * const trainer = await createDataParallelTrainer({
  *   model: { module: '@se/core', exportName: 'createModel', args: ['seresnet20'], preload: ['@se/resnet'] },
@@ -119,11 +120,7 @@ class Replica {
 export async function createDataParallelTrainer(
   options: DataParallelOptions,
 ): Promise<DataParallelTrainer> {
-  if (!isNode()) throw new Error('createDataParallelTrainer needs Node (worker_threads)');
-  const { Worker } = (await importOptional('node:worker_threads')) as {
-    Worker: new (url: URL | string, options: { workerData: ReplicaInit }) => NodeWorker;
-  };
-  const count = Math.max(1, options.replicas ?? (await coreCount()));
+  const count = Math.max(1, options.replicas ?? availableParallelism());
   const url = options.replicaUrl ?? new URL('./replica.js', import.meta.url);
   const replicas = Array.from({ length: count }, (_, index) => {
     const workerData: ReplicaInit = {
@@ -133,7 +130,7 @@ export async function createDataParallelTrainer(
       loss: options.loss ?? 'categoricalCrossentropy',
       threads: options.threadsPerReplica ?? 1,
     };
-    return new Replica(new Worker(url, { workerData }));
+    return new Replica(new Worker(url, { workerData }) as unknown as NodeWorker);
   });
   const dispose = async () => {
     await Promise.all(replicas.map((r) => r.worker.terminate()));

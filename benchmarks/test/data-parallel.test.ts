@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { createDataParallelTrainer, type ModelSource } from '../src/index.js';
+import { createDataParallelTrainer, type ModelSource } from '../src/parallel/data-parallel.js';
 import { relativeError } from './helpers.js';
 
 const replicaUrl = new URL('../dist/parallel/replica.js', import.meta.url);
@@ -41,7 +41,7 @@ describe.skipIf(!built)('createDataParallelTrainer (needs `pnpm build` first)', 
   it('trains the small SE CNN (batch norm, SE) on two replicas', { timeout: 60_000 }, async () => {
     const trainer = await createDataParallelTrainer({
       model: {
-        module: new URL('../dist/bench/models.js', import.meta.url).href,
+        module: new URL('../dist/models.js', import.meta.url).href,
         exportName: 'smallSeCnn',
       },
       replicas: 2,

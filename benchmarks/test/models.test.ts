@@ -1,6 +1,6 @@
 // Every ResNet of @se/resnet, an SE model of every other family and the small SE CNN train on the
 // wasm backend (grouped and depthwise gradients included), without leaks.
-import { createModel, listModels } from '@se/core';
+import { createModel, listModels, type ModelName } from '@se/core';
 import '@se/inception';
 import '@se/mobilenet';
 import '@se/resnet';
@@ -9,7 +9,7 @@ import '@se/shufflenet';
 import '@se/vgg';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { smallSeCnn } from '../bench/models.js';
+import { smallSeCnn } from '../src/models.js';
 import { useWasm } from './helpers.js';
 
 beforeAll(useWasm);
@@ -42,7 +42,7 @@ describe('one training step of every @se/resnet model on wasm (32×32, batch 2)'
   });
   for (const name of names) {
     it(`${name}: finite loss, no leaked tensors`, { timeout: 120_000 }, async () => {
-      const model = createModel(name, { inputShape: [32, 32, 3], classes: 10 });
+      const model = createModel(name as ModelName, { inputShape: [32, 32, 3], classes: 10 });
       const { losses, afterStep2, afterStep3 } = await threeSteps(model);
       for (const loss of losses) expect(Number.isFinite(loss)).toBe(true);
       expect(afterStep3).toBe(afterStep2);
@@ -64,7 +64,7 @@ describe('one training step of an SE model of every other family on wasm (batch 
   ];
   for (const [name, size] of models) {
     it(`${name} at ${size}²: finite loss, no leaked tensors`, { timeout: 120_000 }, async () => {
-      const model = createModel(name, { inputShape: [size, size, 3], classes: 10 });
+      const model = createModel(name as ModelName, { inputShape: [size, size, 3], classes: 10 });
       const { losses, afterStep2, afterStep3 } = await threeSteps(model);
       for (const loss of losses) expect(Number.isFinite(loss)).toBe(true);
       expect(afterStep3).toBe(afterStep2);

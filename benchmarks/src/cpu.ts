@@ -3,7 +3,7 @@
 // benchmarks/cpu/. Each cell runs in its own Node process, so that backends, kernel
 // registrations and heaps never mix, and so that a cell can be stopped at its time cap.
 //
-//   node packages/backends/dist/bench/cpu.js [--models small,seresnet18] [--batch 64]
+//   node benchmarks/dist/cpu.js [--models small,seresnet18] [--batch 64]
 //     [--seconds 20] [--repeat 1] [--out benchmarks/cpu]
 // With --repeat N each cell runs N times and keeps its best: on a shared machine, other
 // processes only ever slow a run down.
@@ -12,12 +12,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createModel, getModelInfo, listModels } from '@se/core';
+import { createModel, getModelInfo, listModels, type ModelName } from '@se/core';
 import '@se/resnet';
-import { createDataParallelTrainer, type ModelSource, setBackend } from '@se/backends';
+import { setBackend } from '@se/backends';
 import * as tf from '@tensorflow/tfjs';
 import { argument } from './args.js';
 import { smallSeCnn } from './models.js';
+import { createDataParallelTrainer, type ModelSource } from './parallel/data-parallel.js';
 
 /** A backend configuration of one column. */
 interface Config {
@@ -55,7 +56,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 function buildModel(name: string): tf.LayersModel {
   return name === 'small'
     ? smallSeCnn()
-    : createModel(name, { inputShape: [32, 32, 3], classes: 10 });
+    : createModel(name as ModelName, { inputShape: [32, 32, 3], classes: 10 });
 }
 
 const median = (xs: number[]): number => {
@@ -221,9 +222,9 @@ async function main() {
   const repeat = Math.max(1, Number(argument('repeat', '1')));
   const registered = new Set(listModels().map((m) => m.name));
   const wanted = argument('models', 'small,seresnet18,seresnet20,seresnet56').split(',');
-  const models = wanted.filter((m) => m === 'small' || registered.has(m));
+  const models = wanted.filter((m) => m === 'small' || registered.has(m as ModelName));
   const missing = wanted.filter((m) => !models.includes(m));
-  const out = resolve(argument('out', join(here, '../../../../benchmarks/cpu')));
+  const out = resolve(argument('out', join(here, '../cpu')));
   const tfjs = JSON.parse(
     readFileSync(
       join(dirname(fileURLToPath(import.meta.resolve('@tensorflow/tfjs'))), '../package.json'),
@@ -286,7 +287,7 @@ async function main() {
     const single = get('sezoo-1')?.imagesPerSecond ?? null;
     const ours = Math.max(single ?? 0, threaded ?? 0, parallel ?? 0) || null;
     const stock = get('wasm-stock');
-    const info = model === 'small' ? null : getModelInfo(model);
+    const info = model === 'small' ? null : getModelInfo(model as ModelName);
     return {
       model: model === 'small' ? 'small SE CNN' : model,
       description: info?.description ?? 'conv–BN–ReLU–SE ×3 (32/64/128), max pools, GAP, dense',
