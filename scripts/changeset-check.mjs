@@ -3,7 +3,8 @@
 // .changeset/ to a temp directory, runs `changeset version` there, and asserts that
 // - every published package (packages/*, not private) is released by a pending changeset, gets
 //   the version its bumps imply (0.0.0 + minor = 0.1.0) and a CHANGELOG.md naming that version and
-//   the changeset's summary;
+//   the changeset's summary; a changeset releasing several packages has a "- `@se/<name>`: …"
+//   line for each;
 // - private packages (@se/bench) keep their version and get no changelog;
 // - the @se dependency ranges of the dependants are updated: still `workspace:` ranges (pnpm
 //   replaces them on publish) or explicit ranges that the new versions satisfy, and `pnpm pack` of
@@ -70,6 +71,19 @@ function pendingChangesets() {
       const order = ['patch', 'minor', 'major'];
       const current = bumps.get(bump[1]);
       if (!current || order.indexOf(bump[2]) > order.indexOf(current)) bumps.set(bump[1], bump[2]);
+    }
+    // A changeset that releases several packages says what changes in each: a line
+    // "- `@se/<name>`: …" (or "- `@se/a`, `@se/b`: …") per package; its CHANGELOG gets the whole
+    // text.
+    if (released.size > 1) {
+      const named = match[2]
+        .split('\n')
+        .map((line) => line.match(/^- (`[^:]+`):/)?.[1] ?? '')
+        .join(' ');
+      for (const name of released) {
+        if (!named.includes(`\`${name}\``))
+          fail(`.changeset/${file} releases ${name} but has no "- \`${name}\`: …" line`);
+      }
     }
     summaries.push({ packages: released, text: match[2].trim().split('\n')[0] });
   }

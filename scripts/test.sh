@@ -49,6 +49,10 @@ step lint pnpm lint
 step typecheck pnpm typecheck
 # `pnpm run docs`, not `pnpm docs`: pnpm hands `docs` to npm (`npm docs` opens a browser URL).
 step docs pnpm run docs
+# The site as a reader sees it: the model gallery is the generated one, the landing page, a guide,
+# the gallery and a factory's page render in headless Chromium (screenshots in
+# docs/site-screenshots/, kept as artifacts), and every internal link and anchor resolves.
+step docs-check node scripts/docs/check.mjs
 # No module imports itself through others (madge over every package's sources).
 step circles pnpm check-circles
 # Every TSDoc @example compiles against the built packages' type declarations.

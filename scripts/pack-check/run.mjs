@@ -2,9 +2,11 @@
 // Single-package install check: what `npm install @se/x` gives a user works on its own.
 //
 // 1. `pnpm pack`s every published package (packages/*, not private) into a temp directory outside
-//    the workspace and checks each tarball: package.json, README.md, dist/index.js and
-//    dist/index.d.ts (and every file its `exports` name) are there, and no `workspace:` range is
-//    left (the @se ranges are the packages' real versions).
+//    the workspace and checks each tarball: package.json, README.md, LICENSE (the root's
+//    Apache-2.0 text), dist/index.js and dist/index.d.ts (and every file its `exports` name) are
+//    there, every source map's `sources` (../src/*.ts: the packages ship src/) and every
+//    `sourceMappingURL` resolve inside the tarball, and no `workspace:` range is left (the @se
+//    ranges are the packages' real versions).
 // 2. For each package, makes a fresh npm project (`"type": "module"`) and `npm install`s the
 //    tarball, the tarballs of the @se packages it depends on, and tfjs from the registry: no
 //    workspace links. Its @se peers (@se/core for the families) are not named: npm 7+ installs
@@ -24,12 +26,20 @@
 //    are enough: every family reaches @se/core the same way (a static import that registers its
 //    models and layers), and two show that registrations from different copies meet. Last, npm
 //    must refuse (ERESOLVE) to install the family beside an @se/core of another version.
+// 4. The READMEs (readmeProject): one project installs every tarball; the root README's Usage
+//    snippets and each package README's first snippet (scripts/pack-check/snippets.mjs) are
+//    compiled by tsc (strict, NodeNext, skipLibCheck, as the README says; without skipLibCheck
+//    only tfjs's declarations may have errors) and run as ES modules (fast-init.mjs, imported first, makes tfjs's
+//    random initializers constant: the snippets build VGG-16 and SENet-154). Then CommonJS
+//    (require.cjs): `require()` of every package works (Node ≥ 20.19 / 22.12) and gives the
+//    modules `import()` gives; with require(esm) off, Node's ERR_REQUIRE_ESM says to use import().
 //
 // Run after `pnpm build`. Usage:
-//   node scripts/pack-check/run.mjs [--keep] [--npm-cache=DIR] [package names, default all]
+//   node scripts/pack-check/run.mjs [--keep] [--npm-cache=DIR] [package names and/or `readme`,
+//   default all]
 // --keep keeps the temp directory; --npm-cache is the npm cache, reused across runs (default
 // ~/.cache/se-zoo/npm).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -41,9 +51,10 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MODELS, TFJS, TWO_COPIES } from './models.mjs';
+import { readmeSnippets } from './snippets.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -70,6 +81,40 @@ const manifests = readdirSync(join(root, 'packages'))
   .map((dir) => ({ dir, manifest: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) }))
   .filter(({ manifest }) => !manifest.private);
 const versions = new Map(manifests.map(({ manifest }) => [manifest.name, manifest.version]));
+
+const rootLicense = readFileSync(join(root, 'LICENSE'), 'utf8');
+
+/**
+ * Every source map in the tarball (`.js.map`, `.d.ts.map`) names only sources the tarball ships
+ * (the packages ship src/ beside dist/ so that debuggers and "go to definition" reach the
+ * TypeScript), and every `sourceMappingURL` comment names a map it ships. Returns the map count.
+ */
+function checkSourceMaps(name, unpacked, files) {
+  let count = 0;
+  for (const file of files) {
+    if (file.endsWith('.js') || file.endsWith('.d.ts')) {
+      const url = readFileSync(join(unpacked, file), 'utf8').match(
+        /\/\/# sourceMappingURL=(\S+)\s*$/,
+      )?.[1];
+      if (url && !url.startsWith('data:')) {
+        const map = posix.join(posix.dirname(file), url);
+        if (!files.has(map)) fail(`${name}: ${file} points at ${url}, which the tarball lacks`);
+      }
+    }
+    if (!file.endsWith('.map')) continue;
+    count++;
+    const map = JSON.parse(readFileSync(join(unpacked, file), 'utf8'));
+    for (const source of map.sources ?? []) {
+      const resolved = posix.normalize(
+        posix.join(posix.dirname(file), map.sourceRoot ?? '', source),
+      );
+      if (resolved.startsWith('..') || !files.has(resolved)) {
+        fail(`${name}: ${file} maps to ${source}, which the tarball lacks (${resolved})`);
+      }
+    }
+  }
+  return count;
+}
 
 // 1. Pack and inspect.
 console.log(`packing ${manifests.length} packages into ${tarballs}`);
@@ -100,10 +145,17 @@ for (const { dir, manifest } of manifests) {
   const exported = Object.values(packedManifest.exports ?? {}).flatMap((entry) =>
     typeof entry === 'string' ? [entry] : Object.values(entry),
   );
-  const required = ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts'];
+  const required = ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts'];
   for (const file of [...required, ...exported.map((p) => p.replace(/^\.\//, ''))]) {
     if (!files.has(file)) fail(`${name}: ${tarball} lacks ${file}`);
   }
+  const unpacked = join(work, 'unpacked', tarball);
+  mkdirSync(unpacked, { recursive: true });
+  execFileSync('tar', ['-xzf', path, '-C', unpacked, '--strip-components=1']);
+  if (files.has('LICENSE') && readFileSync(join(unpacked, 'LICENSE'), 'utf8') !== rootLicense) {
+    fail(`${name}: ${tarball}'s LICENSE is not the repository's LICENSE (Apache-2.0)`);
+  }
+  const maps = checkSourceMaps(name, unpacked, files);
   const declarations = [...files].filter((file) => file.endsWith('.d.ts')).length;
   const scripts = [...files].filter((file) => file.endsWith('.js')).length;
   if (declarations < scripts) {
@@ -121,7 +173,8 @@ for (const { dir, manifest } of manifests) {
     }
   }
   console.log(
-    `  ${tarball}: ${files.size} files (${declarations} .d.ts), dependencies ` +
+    `  ${tarball}: ${files.size} files (${declarations} .d.ts, ${maps} source maps whose ` +
+      `sources it ships), LICENSE, dependencies ` +
       JSON.stringify(packedManifest.dependencies ?? {}),
   );
   manifest.packed = packedManifest;
@@ -332,8 +385,255 @@ for (const { manifest } of manifests) {
   console.log(`  done (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
 
+/** The messages of tsc's output, by the package whose file they are in (or the snippet). */
+function tscErrors(output) {
+  const byPackage = new Map();
+  for (const match of output.matchAll(/^(\S+?)\(\d+,\d+\): error (TS\d+)/gm)) {
+    const pkg = match[1].match(/node_modules\/((?:@[^/]+\/)?[^/]+)/)?.[1] ?? match[1];
+    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + 1);
+  }
+  return byPackage;
+}
+
+/**
+ * 4. The READMEs, as users paste them, in one project that installed every tarball (and tfjs):
+ *    the root README's Usage snippets and each package README's main snippet (snippets.mjs) are
+ *    compiled with the workspace's tsc (strict, NodeNext, skipLibCheck, as the README's
+ *    TypeScript section says) and run as ES modules; tsc without skipLibCheck shows why the
+ *    README asks for it (errors only in tfjs's declarations; one in ours fails). Then CommonJS:
+ *    `require()` of every package (require.cjs), and with require(esm) off (Node < 20.19 /
+ *    22.12) the error that says to use import().
+ */
+async function readmeProject() {
+  const started = Date.now();
+  const project = join(work, 'readme');
+  mkdirSync(join(project, 'snippets'), { recursive: true });
+  const names = [...packed.keys()];
+  writeFileSync(
+    join(project, 'package.json'),
+    `${JSON.stringify({ name: 'se-zoo-readme-check', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`,
+  );
+  const tsconfig = {
+    compilerOptions: {
+      target: 'ES2022',
+      lib: ['ES2022', 'DOM'],
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      strict: true,
+      skipLibCheck: true,
+      rootDir: 'snippets',
+      outDir: 'out',
+    },
+    include: ['snippets'],
+  };
+  writeFileSync(join(project, 'tsconfig.json'), `${JSON.stringify(tsconfig, null, 2)}\n`);
+  copy(project, 'require.cjs');
+  copy(project, 'fast-init.mjs');
+  writeFileSync(
+    join(project, 'run-snippet.mjs'),
+    "await import('./fast-init.mjs');\nawait import(process.argv[2]);\nprocess.exit(0);\n",
+  );
+  console.log(`README snippets: npm install of all ${names.length} tarballs and ${TFJS}`);
+  const npm = spawnSync(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      '--loglevel=error',
+      `--cache=${npmCache}`,
+      ...names.map((name) => packed.get(name)),
+      TFJS,
+    ],
+    { cwd: project, encoding: 'utf8', timeout: 300_000 },
+  );
+  if (npm.status !== 0) {
+    fail(`README project: npm install failed:\n${npm.stdout}${npm.stderr}`);
+    return;
+  }
+  const snippets = readmeSnippets(
+    root,
+    manifests
+      .filter(({ manifest }) => packed.has(manifest.name))
+      .map(({ dir }) => relative(root, dir)),
+  );
+  for (const { id, code } of snippets) writeFileSync(join(project, 'snippets', `${id}.ts`), code);
+  // A CommonJS module in TypeScript (TypeScript ≥ 5.8 types require() of ES modules).
+  writeFileSync(
+    join(project, 'snippets', 'require-check.cts'),
+    [
+      "import core = require('@se/core');",
+      "import resnet = require('@se/resnet');",
+      '',
+      "const model = core.createModel('seresnet20', { classes: 10, inputShape: [32, 32, 3] });",
+      "console.log(`createModel('seresnet20'):`, core.countParams(model), 'parameters;', typeof resnet.seResNet50);",
+      '',
+    ].join('\n'),
+  );
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const compiled = spawnSync(process.execPath, [tsc, '-p', project], {
+    cwd: project,
+    encoding: 'utf8',
+  });
+  if (compiled.status !== 0) {
+    fail(`README snippets: tsc (strict, NodeNext, skipLibCheck) failed:\n${compiled.stdout}`);
+    return;
+  }
+  console.log(
+    `  tsc (strict, NodeNext, skipLibCheck): ${snippets.length} snippets compile (` +
+      `${[...new Set(snippets.map((s) => s.readme))].join(', ')})`,
+  );
+  // tsc without skipLibCheck, beside the snippet runs (it reports at the end).
+  const strictLibs = new Promise((resolveRun) => {
+    let stdout = '';
+    const child = spawn(
+      process.execPath,
+      [tsc, '-p', project, '--noEmit', '--skipLibCheck', 'false'],
+      {
+        cwd: project,
+      },
+    );
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.on('close', () => resolveRun(stdout));
+  });
+  // Two snippets at a time (each is one mostly single-threaded process), reported in order.
+  const runSnippet = ({ id }) =>
+    new Promise((resolveRun) => {
+      const snippetStarted = Date.now();
+      // run-snippet.mjs: fast-init.mjs first, then the snippet, then process.exit (the threaded
+      // wasm backend's workers keep Node's event loop alive). No node flags: workers inherit them.
+      const child = spawn(process.execPath, ['run-snippet.mjs', `./out/${id}.js`], {
+        cwd: project,
+        timeout: 300_000,
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk;
+      });
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+      });
+      child.on('close', (status) =>
+        resolveRun({ status, stdout, stderr, seconds: (Date.now() - snippetStarted) / 1000 }),
+      );
+    });
+  const runnable = snippets.filter(({ compileOnly }) => !compileOnly);
+  const results = new Map();
+  const queue = [...runnable];
+  const worker = async () => {
+    for (let snippet = queue.shift(); snippet; snippet = queue.shift()) {
+      results.set(snippet.id, await runSnippet(snippet));
+    }
+  };
+  const snippetsStarted = Date.now();
+  await Promise.all([worker(), worker()]);
+  for (const { id, readme, compileOnly } of snippets) {
+    if (compileOnly) {
+      console.log(`  ${id} (${readme}): compiled, not run: it ${compileOnly}`);
+      continue;
+    }
+    const run = results.get(id);
+    if (run.status !== 0) {
+      const stderr = run.stderr.trim().split('\n');
+      const error = stderr.find((line) => /^\w*Error\b/.test(line)) ?? stderr.slice(-5).join('\n');
+      fail(`${id} (${readme}): the snippet failed: ${error}`);
+    } else {
+      const last = run.stdout.trim().split('\n').at(-1) ?? '';
+      console.log(
+        `  ${id} (${readme}): ran (${run.seconds.toFixed(1)} s)` +
+          (last ? `; its last line: ${last.slice(0, 80)}` : ''),
+      );
+    }
+  }
+  console.log(
+    `  ${runnable.length} snippets ran in ${((Date.now() - snippetsStarted) / 1000).toFixed(1)} s, two at a time`,
+  );
+  commonJs(project, names);
+  const typescriptRequire = spawnSync(process.execPath, ['out/require-check.cjs'], {
+    cwd: project,
+    encoding: 'utf8',
+  });
+  if (typescriptRequire.status !== 0) {
+    fail(`TypeScript CommonJS (import x = require()): ${typescriptRequire.stderr}`);
+  } else {
+    console.log(
+      "  TypeScript CommonJS (.cts, NodeNext): `import core = require('@se/core')` type-checks and " +
+        `runs: ${typescriptRequire.stdout.trim().split('\n').at(-1)}`,
+    );
+  }
+  const output = await strictLibs;
+  const errors = tscErrors(output);
+  const ours = [...errors.keys()].filter((pkg) => versions.has(pkg) || pkg.startsWith('snippets/'));
+  if (ours.length > 0) {
+    fail(`README snippets: without skipLibCheck, errors in ${ours.join(', ')}:\n${output}`);
+  } else if (errors.size === 0) {
+    console.log('  without skipLibCheck: no errors (the README need not ask for skipLibCheck)');
+  } else {
+    console.log(
+      `  without skipLibCheck: ${[...errors].map(([pkg, n]) => `${n} error(s) in ${pkg}`).join(', ')}` +
+        ' (none in SE Zoo): the README asks for skipLibCheck',
+    );
+  }
+  console.log(`  README project: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** require() of every package: works where Node has require(esm), else a clear ERR_REQUIRE_ESM. */
+function commonJs(project, names) {
+  const run = (flags) => {
+    const result = spawnSync(process.execPath, [...flags, 'require.cjs', JSON.stringify(names)], {
+      cwd: project,
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    const refused = result.stdout.match(/^REQUIRE_FAILED (.*)$/m)?.[1];
+    return { ...result, refused: refused && JSON.parse(refused) };
+  };
+  const checkRefusal = (refused, when) => {
+    if (refused.code !== 'ERR_REQUIRE_ESM' || !refused.message.includes('import()')) {
+      fail(
+        `require() ${when}: expected ERR_REQUIRE_ESM saying to use import(), got ${refused.code}: ${refused.message}`,
+      );
+    } else {
+      console.log(
+        `  require() ${when}: ${refused.code}: ${refused.message.replace(/\s+/g, ' ').slice(0, 160)}…`,
+      );
+    }
+  };
+  const current = run([]);
+  if (current.status !== 0) {
+    fail(
+      `require() on Node ${process.version}: ${current.stderr.trim().split('\n').slice(0, 5).join('\n')}`,
+    );
+  } else if (current.refused) {
+    // A Node without require(esm) (< 20.19, 22.0–22.11).
+    checkRefusal(current.refused, `on Node ${process.version} (no require(esm))`);
+  } else {
+    process.stdout.write(current.stdout);
+    const warned = /ExperimentalWarning[^\n]*/.exec(current.stderr)?.[0];
+    console.log(
+      `  require() works on Node ${process.version}${warned ? ` (Node warns: ${warned.slice(0, 100)})` : ''}`,
+    );
+    const off = run(['--no-experimental-require-module']);
+    if (off.refused)
+      checkRefusal(off.refused, 'with require(esm) off (as Node < 20.19, 22.0–22.11)');
+    else fail(`require() with --no-experimental-require-module: ${off.stdout}${off.stderr}`);
+  }
+}
+
+if (wanted.length === 0 || wanted.includes('readme')) await readmeProject();
+
 if (keep) console.log(`kept ${work}`);
-else rmSync(work, { recursive: true, force: true });
+else {
+  // Tens of thousands of files in the npm projects: removed by a detached `rm`, so that the check
+  // ends when its checks do (the removal takes minutes on a slow disk).
+  const remover = spawn('rm', ['-rf', work], { detached: true, stdio: 'ignore' });
+  remover.on('error', () => rmSync(work, { recursive: true, force: true }));
+  remover.unref();
+}
 if (problems.length > 0) {
   console.log(`pack check: ${problems.length} problem(s)`);
   process.exit(1);

@@ -1,14 +1,13 @@
 #!/usr/bin/env node
 /** `se-zoo`: runs the command line of program.ts and turns errors into one-line messages. */
-import * as tf from '@tensorflow/tfjs';
 import { CliError } from './errors.js';
 import { createProgram } from './program.js';
 
 async function main(): Promise<void> {
   // tfjs-node is optional and not a dependency (--backend picks wasm, with SE Zoo's training
-  // kernels, when it is absent). Production mode silences tfjs's advice to install tfjs-node.
-  tf.enableProdMode();
-  await createProgram().parseAsync(process.argv);
+  // kernels, when it is absent). Production mode silences tfjs's advice to install tfjs-node;
+  // the program loads tfjs only for a command that needs it.
+  await createProgram(undefined, { prodMode: true }).parseAsync(process.argv);
 }
 
 main()

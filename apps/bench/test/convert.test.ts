@@ -5,10 +5,11 @@ import { setBackend } from '@se/backends';
 import { createModel, exportPyTorchWeights, loadPyTorchWeights, RECIPES } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convertCommand } from '../src/commands/convert.js';
+import { convertCommand, loadHint } from '../src/commands/convert.js';
 import { exportCommand, timmUse } from '../src/commands/export.js';
 import { evalCommand, trainCommand } from '../src/commands/train.js';
 import { recipeSpec } from '../src/experiment/bench.js';
+import { createProgram } from '../src/program.js';
 import { openRun } from '../src/train/open.js';
 import { buildRunModel } from '../src/train/trainer.js';
 
@@ -37,6 +38,22 @@ describe('se-zoo convert and eval', () => {
     const x = tf.randomNormal([1, 32, 32, 3], 0, 1, 'float32', 4);
     const expected = (source.predict(x) as tf.Tensor).dataSync();
     expect(Array.from((loaded.predict(x) as tf.Tensor).dataSync())).toEqual(Array.from(expected));
+  });
+  it('says, when it writes the model and in its help, that tfjs loads it after the SE Zoo imports', () => {
+    expect(loadHint('seresnet18', '/models/seresnet18/model.json')).toBe(
+      "it loads in TensorFlow.js after import '@se/core'; import '@se/resnet' (they register SE Zoo's custom layers): await tf.loadLayersModel('file:///models/seresnet18/model.json')",
+    );
+    expect(loadHint('se_cnn', '/m/model.json')).toContain("import '@se/core'; import '@se/vgg'");
+    const program = createProgram();
+    let help = '';
+    const convert = program.commands.find((command) => command.name() === 'convert');
+    convert?.configureOutput({
+      writeOut: (text) => {
+        help += text;
+      },
+    });
+    convert?.outputHelp();
+    expect(help).toContain("only after `import '@se/core'` and its family package");
   });
   it('names a checkpoint that does not fit the model', async () => {
     const file = join(dir, 'resnet18.safetensors');

@@ -2,11 +2,35 @@ import { listModels } from '@se/core';
 import { describe, expect, it } from 'vitest';
 import '../src/zoo.js';
 import { MODEL_COUNTS } from '../src/commands/model-counts.js';
-import { countModels } from '../src/commands/models.js';
+import { MODEL_INFOS } from '../src/commands/model-infos.js';
+import { countModels, modelsCommand } from '../src/commands/models.js';
+import { tabulatedModelsCommand } from '../src/commands/models-table.js';
 
-describe('the generated table of model counts (src/commands/model-counts.ts)', () => {
+// When one of these fails, regenerate the tables: `pnpm --filter @se/bench gen:model-counts`.
+describe('the generated tables of `se-zoo models` (src/commands/model-infos.ts, model-counts.ts)', () => {
+  it("hold what the registry says of every model, in listModels' order", () => {
+    expect(MODEL_INFOS).toEqual(
+      listModels().map(({ name, family, package: pkg, se, twin, defaultInputShape }) => ({
+        name,
+        family,
+        package: pkg,
+        se,
+        ...(twin ? { twin } : {}),
+        defaultInputShape,
+      })),
+    );
+  });
+
+  it('give `se-zoo models` the table the registry gives, for any filter', () => {
+    for (const filter of [undefined, 'seresnet*', 'resnet18', 'mobilenet', '*50']) {
+      expect(tabulatedModelsCommand(filter), String(filter)).toEqual(modelsCommand(filter));
+    }
+    expect(() => tabulatedModelsCommand('no_such_model')).toThrow(
+      "No registered model matches 'no_such_model' (86 models are registered; run `se-zoo models` to list them).",
+    );
+  });
+
   // Slow: builds all the zoo's models on the cpu backend (about two minutes on a 2-core box).
-  // When it fails, regenerate the table: `pnpm --filter @se/bench gen:model-counts`.
   it('is complete and equals the counts of every registered model, built', () => {
     const infos = listModels();
     // Complete: `se-zoo models` builds no model of the zoo (it would for one missing here).

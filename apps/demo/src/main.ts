@@ -20,7 +20,7 @@ import '@se/resnet';
 import '@se/resnext';
 import '@se/vgg';
 import * as tf from '@tensorflow/tfjs';
-import { barChart, lineChart } from './charts.js';
+import { barChart, clearChart, lineChart } from './charts.js';
 import { type ClassifySection, initClassify } from './classify.js';
 import { type ImageSet, loadFashionMnist } from './data.js';
 import { $ } from './dom.js';
@@ -72,26 +72,47 @@ function show(id: string, text: string, value: number): void {
   node.dataset.value = String(value);
 }
 
-/** A GPU emulated on the CPU (SwiftShader, llvmpipe): slower than the wasm backend there. */
-const SOFTWARE_GPU = /swiftshader|llvmpipe|softpipe|software/i;
-
 /**
  * Picks the backend: `?backend=wasm` (or webgpu, webgl, cpu) forces one; otherwise the fastest
- * the browser offers (WebGPU > WebGL > wasm > cpu, @se/backends' `setBackend('auto')`), except
- * that a software-emulated GPU gives way to wasm.
+ * the browser offers (@se/backends' `setBackend('auto')`: WebGPU > WebGL > wasm > cpu, a GPU
+ * only where it is hardware, wasm over a software GPU such as SwiftShader). A backend that cannot
+ * be had is an error the page shows, with what to use instead.
  */
 async function chooseBackend(): Promise<void> {
   const wanted = (new URLSearchParams(location.search).get('backend') ?? 'auto') as BackendName;
   const wasmPaths = new URL('tfjs-wasm/', document.baseURI).href;
-  let info = await setBackend(wanted, { wasmPaths, quiet: true });
-  let note = '';
-  if (wanted === 'auto' && SOFTWARE_GPU.test(info.device)) {
-    note = `; ${info.name} runs on a software GPU here, so wasm instead`;
-    info = await setBackend('wasm', { wasmPaths, quiet: true });
-  }
   const node = $('backend');
-  node.textContent = `${info.name} (${info.device}${note})`;
+  let info: Awaited<ReturnType<typeof setBackend>>;
+  try {
+    info = await setBackend(wanted, { wasmPaths, quiet: true });
+  } catch (error) {
+    node.textContent = `${wanted}: not available`;
+    node.dataset.backend = 'none';
+    // The error itself goes to the status line (main's catch); here, what to use instead.
+    const link = (backend: string | null, text: string) => {
+      const target = new URL(location.href);
+      if (backend) target.searchParams.set('backend', backend);
+      else target.searchParams.delete('backend');
+      return Object.assign(document.createElement('a'), { href: target.href, textContent: text });
+    };
+    const help = $('backend-help');
+    help.replaceChildren(
+      `The ${wanted} backend could not start here. Try `,
+      link(null, 'the fastest available'),
+      ' or ',
+      link('wasm', 'wasm'),
+      '.',
+    );
+    help.hidden = false;
+    throw error;
+  }
+  const passed = (info.passedOver ?? []).map((p) => `${p.name}: ${p.reason}`).join('; ');
+  node.textContent = `${info.name} (${info.device})`;
   node.dataset.backend = info.name;
+  if (passed) {
+    node.title = `passed over ${passed}`;
+    $('backend-note').textContent = `Passed over ${passed}.`;
+  }
 }
 
 function buildModel(): void {
@@ -99,8 +120,8 @@ function buildModel(): void {
   losses.length = 0;
   stepsDone = 0;
   $('loss-list').replaceChildren();
-  $('loss-chart').replaceChildren();
-  $('excitation-chart').replaceChildren();
+  clearChart($('loss-chart'));
+  clearChart($('excitation-chart'));
   $('accuracy').textContent = '–';
   const name = modelSelect.value;
   model = createModel(modelName(name), { inputShape: INPUT_SHAPE, classes: 10 });
@@ -159,7 +180,7 @@ async function train(): Promise<void> {
     item.dataset.loss = String(loss);
     item.textContent = `${loss.toFixed(4)} (${Math.round(performance.now() - began)} ms)`;
     list.append(item);
-    $('loss-chart').replaceChildren(lineChart(losses, 'training step', 'loss'));
+    await lineChart($('loss-chart'), losses, 'training step', 'loss');
     status.textContent = `step ${stepsDone}: loss ${loss.toFixed(4)}`;
     await tf.nextFrame();
   }
@@ -187,19 +208,21 @@ async function excitations(): Promise<void> {
   });
   const values = Array.from(await mean.data());
   mean.dispose();
-  const chart = barChart(values, `channel of ${block.name}`, 'mean excitation');
+  const chart = $('excitation-chart');
+  await barChart(chart, values, `channel of ${block.name}`, 'mean excitation');
   chart.dataset.block = block.name;
-  $('excitation-chart').replaceChildren(chart);
 }
 
 async function main(): Promise<void> {
   setState('busy', 'Choosing a backend…');
-  await chooseBackend();
-  data = await loadFashionMnist(new URL('fashion-mnist-sample.bin', document.baseURI));
+  // The models the page offers need no backend: listed first, so that a backend error leaves
+  // the page showing what it would build.
   const available = new Set<string>(listModels().map((info) => info.name));
   modelSelect.replaceChildren(
     ...DEMO_MODELS.filter((name) => available.has(name)).map((name) => new Option(name, name)),
   );
+  await chooseBackend();
+  data = await loadFashionMnist(new URL('fashion-mnist-sample.bin', document.baseURI));
   const describe = () => {
     $('model-description').textContent = getModelInfo(modelName(modelSelect.value)).description;
     // Each model trains with its family's recipe: an SE model and its twin with the same one.

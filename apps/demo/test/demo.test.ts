@@ -31,7 +31,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
-const RESULTS = fileURLToPath(new URL('../test-results/', import.meta.url));
+/** Screenshots of the page (gitignored), for a person to look at: CI prints their paths. */
+const SCREENSHOTS = fileURLToPath(new URL('../test-results/screenshots/', import.meta.url));
 const STEPS = 10;
 /** `DEMO_BACKEND=webgpu` (webgl, wasm, cpu) makes the page use that backend instead of choosing. */
 const BACKEND = process.env.DEMO_BACKEND;
@@ -74,6 +75,40 @@ function serve(root: string): Promise<Server> {
  * dense layers 1,600·512 + 512·10 and the SE blocks' FC layers 2·(32·2·2) + 2·(64·4·2). */
 const SE_CNN_MACS =
   784 * 32 * 9 + 676 * 32 * 288 + 169 * 64 * 288 + 121 * 64 * 576 + 1_600 * 512 + 5_120 + 1_280;
+
+/** A GPU emulated on the CPU, by its renderer or adapter name (as @se/backends judges it). */
+const SOFTWARE_GPU = /swiftshader|llvmpipe|lavapipe|softpipe|software|basic render driver/i;
+
+/** The page's GPUs as the browser reports them: WebGPU's adapter and WebGL's renderer, or null. */
+function gpusOf(page: Page): Promise<{ webgpu: string | null; webgl: string | null }> {
+  return page.evaluate(async () => {
+    const gpu = (navigator as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+    const adapter = (await gpu?.requestAdapter().catch(() => null)) as {
+      info?: Record<string, string>;
+      isFallbackAdapter?: boolean;
+    } | null;
+    const info = adapter?.info;
+    const webgpu = adapter
+      ? `${adapter.isFallbackAdapter || info?.isFallbackAdapter ? 'software ' : ''}${[info?.vendor, info?.architecture, info?.device, info?.description].filter(Boolean).join(' ')}`
+      : null;
+    const gl = document.createElement('canvas').getContext('webgl');
+    const ext = gl?.getExtension('WEBGL_debug_renderer_info');
+    const webgl = gl
+      ? String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER))
+      : null;
+    return { webgpu, webgl };
+  });
+}
+
+/** Saves a screenshot of the whole page (or of `selector`) and prints where. */
+async function screenshot(page: Page, name: string, selector?: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const path = join(SCREENSHOTS, name);
+  await (selector
+    ? page.locator(selector).screenshot({ path })
+    : page.screenshot({ path, fullPage: true }));
+  console.log(`demo screenshot: ${path}`);
+}
 
 /** Waits until the page is idle again, failing with the page's error message if it shows one. */
 async function idle(page: Page, timeout = 180_000): Promise<void> {
@@ -135,6 +170,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the browser demo', () => {
   let browser: Browser;
   let page: Page;
   const errors: string[] = [];
+  /** What the page logged as errors and warnings (a failed backend start would log its stack). */
+  const logged: string[] = [];
   let firstTop: ClassProbability[] = [];
 
   beforeAll(async () => {
@@ -154,6 +191,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the browser demo', () => {
     const context = await browser.newContext({ viewport: { width: 1100, height: 1400 } });
     page = await context.newPage();
     page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') {
+        logged.push(`${message.type()}: ${message.text()}`);
+      }
+    });
     const { port } = server.address() as AddressInfo;
     const query = new URLSearchParams({
       hub: hub.endpoint,
@@ -165,23 +207,36 @@ describe.skipIf(!existsSync(CHROMIUM))('the browser demo', () => {
   });
 
   afterAll(async () => {
-    if (page) {
-      mkdirSync(RESULTS, { recursive: true });
-      await page.screenshot({ path: join(RESULTS, 'demo.png'), fullPage: true });
-    }
+    if (page) await screenshot(page, 'demo.png');
     await browser?.close();
     await hub?.close();
     await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
   });
 
-  it('picks a backend and offers the small SE models', async () => {
+  it('picks a backend, wasm over a software GPU, quietly, and offers the small SE models', async () => {
     const backend = await page.getAttribute('#backend', 'data-backend');
     console.log(`demo backend: ${await page.textContent('#backend')}`);
-    expect(BACKEND ? [BACKEND] : ['webgpu', 'webgl', 'wasm', 'cpu']).toContain(backend);
+    console.log(`demo backend note: ${await page.textContent('#backend-note')}`);
+    const gpus = await gpusOf(page);
+    console.log(`demo GPUs: WebGPU ${gpus.webgpu}, WebGL ${gpus.webgl}`);
+    if (BACKEND) {
+      expect(backend).toBe(BACKEND);
+    } else {
+      const hardware = [gpus.webgpu, gpus.webgl].some((gpu) => gpu && !SOFTWARE_GPU.test(gpu));
+      // Headless Chromium without a GPU has SwiftShader (WebGL, maybe WebGPU): wasm is faster.
+      expect(hardware ? ['webgpu', 'webgl'] : ['wasm']).toContain(backend);
+      if (!hardware && gpus.webgl) {
+        expect(await page.textContent('#backend-note')).toMatch(/webgl: software GPU \(.+\)/);
+      }
+    }
+    // No stack trace of a failed WebGPU or WebGL start, nor any other error or warning.
+    expect(logged).toEqual([]);
     const models = await page.$$eval('#model-select option', (options) =>
       options.map((o) => (o as HTMLOptionElement).value),
     );
     expect(models).toEqual(expect.arrayContaining(['se_cnn', 'cnn', 'seresnet20', 'resnet20']));
+    // The default model is se_cnn, the one the next tests train.
+    expect(await page.inputValue('#model-select')).toBe('se_cnn');
   });
 
   it('builds se_cnn and shows its exact parameter count and MACs', async () => {
@@ -219,7 +274,19 @@ describe.skipIf(!existsSync(CHROMIUM))('the browser demo', () => {
     // at chance).
     const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
     expect(mean(losses.slice(-3))).toBeLessThan(mean(losses.slice(0, 3)) - 0.2);
-    expect(await page.$$eval('#loss-chart circle', (points) => points.length)).toBe(STEPS);
+    // The chart (Vega-Lite, SVG): a point per step, the values it was given, axes with ticks.
+    expect(await page.$$eval('#loss-chart .mark-symbol path', (points) => points.length)).toBe(
+      STEPS,
+    );
+    expect(JSON.parse((await page.getAttribute('#loss-chart', 'data-values')) ?? '[]')).toEqual(
+      losses,
+    );
+    const axes = await page.$$eval('#loss-chart .role-axis-title text', (titles) =>
+      titles.map((t) => t.textContent),
+    );
+    expect(axes.sort()).toEqual(['loss', 'training step']);
+    const ticks = await page.$$eval('#loss-chart .role-axis-label text', (labels) => labels.length);
+    expect(ticks).toBeGreaterThan(4);
     const accuracy = Number(await page.getAttribute('#accuracy', 'data-value'));
     expect(accuracy).toBeGreaterThanOrEqual(0);
     expect(accuracy).toBeLessThanOrEqual(1);
@@ -229,10 +296,16 @@ describe.skipIf(!existsSync(CHROMIUM))('the browser demo', () => {
     expect(await page.inputValue('#block-select')).toBe('conv4_se');
     await page.click('#excite-button');
     await idle(page);
-    const values = await page.$$eval('#excitation-chart rect', (bars) =>
-      bars.map((bar) => Number((bar as SVGElement).dataset.value)),
-    );
+    const values = JSON.parse(
+      (await page.getAttribute('#excitation-chart', 'data-values')) ?? '[]',
+    ) as number[];
     expect(values).toHaveLength(64);
+    expect(await page.$$eval('#excitation-chart .mark-rect path', (bars) => bars.length)).toBe(64);
+    expect(await page.getAttribute('#excitation-chart', 'data-block')).toBe('conv4_se');
+    const axes = await page.$$eval('#excitation-chart .role-axis-title text', (titles) =>
+      titles.map((t) => t.textContent),
+    );
+    expect(axes.sort()).toEqual(['channel of conv4_se', 'mean excitation']);
     for (const value of values) {
       expect(value).toBeGreaterThan(0);
       expect(value).toBeLessThan(1);
@@ -281,8 +354,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the browser demo', () => {
     expect(hub?.requests.map((r) => [r.method, r.path, r.status])).toEqual([
       ['GET', `/${repo}/resolve/main/${WEIGHTS_FILE}`, 200],
     ]);
-    mkdirSync(RESULTS, { recursive: true });
-    await page.locator('#classify-section').screenshot({ path: join(RESULTS, 'classify.png') });
+    await screenshot(page, 'classify.png', '#classify-section');
     expect(errors).toEqual([]);
   });
 
@@ -321,6 +393,68 @@ describe.skipIf(!existsSync(CHROMIUM))('the browser demo', () => {
       expect(errors).toEqual([]);
     } finally {
       await offline.close();
+    }
+  });
+
+  it('auto with a navigator.gpu that gives no adapter takes wasm without a stack trace', async () => {
+    // The reported case: WebGPU exposed but unable to start; tfjs logged its failed start.
+    const other = await page.context().newPage();
+    const warnings: string[] = [];
+    other.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') warnings.push(message.text());
+    });
+    try {
+      await other.addInitScript(() => {
+        Object.defineProperty(Navigator.prototype, 'gpu', {
+          get: () => ({
+            requestAdapter: async () => null,
+            getPreferredCanvasFormat: () => 'bgra8unorm',
+          }),
+        });
+      });
+      const query = new URL(url);
+      query.searchParams.delete('backend');
+      await other.goto(query.href);
+      await idle(other, 60_000);
+      if (!BACKEND) {
+        expect(await other.textContent('#backend-note')).toContain('webgpu: no WebGPU adapter');
+      }
+      expect(warnings).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('?backend=webgpu where WebGPU is missing says so in the page, and how to go on', async () => {
+    const other = await page.context().newPage();
+    other.on('pageerror', (error) => errors.push(error.message));
+    try {
+      // A browser without WebGPU: no navigator.gpu.
+      await other.addInitScript(() => {
+        Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined });
+      });
+      const query = new URL(url);
+      query.searchParams.set('backend', 'webgpu');
+      await other.goto(query.href);
+      await other.waitForFunction(() => document.body.dataset.state === 'error', undefined, {
+        timeout: 60_000,
+      });
+      expect(await other.textContent('#backend')).toBe('webgpu: not available');
+      expect(await other.isVisible('#backend-help')).toBe(true);
+      expect(await other.textContent('#backend-help')).toBe(
+        'The webgpu backend could not start here. Try the fastest available or wasm.',
+      );
+      expect(await other.getAttribute('#backend-help a:last-child', 'href')).toMatch(
+        /[?&]backend=wasm/,
+      );
+      expect(await other.textContent('#status')).toMatch(/^backend 'webgpu' is not available: /);
+      // The page still lists what it would build, but builds nothing.
+      expect(await other.$$eval('#model-select option', (o) => o.length)).toBeGreaterThan(0);
+      expect(await other.isDisabled('#build-button')).toBe(true);
+      await screenshot(other, 'backend-error.png');
+      expect(errors).toEqual([]);
+    } finally {
+      await other.close();
     }
   });
 });

@@ -15,6 +15,7 @@ import {
   webgpuWithoutDawn,
   webgpuWithoutNavigatorGpu,
 } from './backend-errors.js';
+import { probeWebGL, probeWebGPU, withQuietConsole } from './gpu-probe.js';
 import { registerGradients } from './gradients.js';
 import {
   coreCount,
@@ -49,6 +50,19 @@ export interface BackendInfo {
   threads: number;
   /** Whether it uses WebAssembly SIMD (wasm only). */
   simd: boolean;
+  /**
+   * `'auto'` only: the faster backends it did not take, and why (e.g. WebGL on a software GPU
+   * such as SwiftShader, on which wasm is faster). Absent where it took the first it tried.
+   */
+  passedOver?: PassedOverBackend[];
+}
+
+/** A backend `setBackend('auto')` did not take, and why. */
+export interface PassedOverBackend {
+  /** The backend, e.g. `'webgl'`. */
+  name: Exclude<BackendName, 'auto'>;
+  /** Why, e.g. `software GPU (google swiftshader)`. */
+  reason: string;
 }
 
 /** Options of {@link setBackend}. */
@@ -171,6 +185,44 @@ function gpuDescription(name: 'webgl' | 'webgpu'): string {
   return renderer ? `WebGL: ${String(renderer)}` : 'WebGL GPU';
 }
 
+/**
+ * `setBackend('auto')` in a browser: WebGPU, else WebGL, each only on a hardware GPU. Each is
+ * probed first (gpu-probe.ts: an adapter or a context, and its adapter info or renderer), so that
+ * a missing one or one emulated on the CPU (SwiftShader, llvmpipe…, where wasm is faster) is
+ * passed over without starting its tfjs backend; a start that fails all the same is quiet (tfjs
+ * would log it with a stack trace). Records in `passedOver` what it did not take, and why.
+ */
+async function pickBrowserGpu(
+  withKernels: boolean,
+  passedOver: NonNullable<BackendInfo['passedOver']>,
+): Promise<'webgpu' | 'webgl' | null> {
+  if (hasWebGpu()) {
+    const probe = await probeWebGPU();
+    if (!probe.available) {
+      passedOver.push({ name: 'webgpu', reason: probe.reason ?? 'not available' });
+    } else if (probe.software) {
+      passedOver.push({ name: 'webgpu', reason: `software GPU (${probe.description})` });
+    } else {
+      await import('@tensorflow/tfjs-backend-webgpu');
+      if (withKernels) registerWebGPUKernels();
+      if (await withQuietConsole(() => activate('webgpu'))) return 'webgpu';
+      passedOver.push({ name: 'webgpu', reason: 'it failed to start' });
+    }
+  }
+  if (isBrowser() && tf.findBackendFactory('webgl')) {
+    const probe = probeWebGL();
+    if (!probe.available) {
+      passedOver.push({ name: 'webgl', reason: probe.reason ?? 'not available' });
+    } else if (probe.software) {
+      passedOver.push({ name: 'webgl', reason: `software GPU (${probe.description})` });
+    } else {
+      if (await withQuietConsole(() => activate('webgl'))) return 'webgl';
+      passedOver.push({ name: 'webgl', reason: 'it failed to start' });
+    }
+  }
+  return null;
+}
+
 /** Describes the active tfjs backend. */
 export async function describeBackend(): Promise<BackendInfo> {
   const name = tf.getBackend() as Exclude<BackendName, 'auto'>;
@@ -206,7 +258,12 @@ export async function describeBackend(): Promise<BackendInfo> {
  * (and prints) what it chose. `'auto'` takes the fastest available: `tensorflow` (when
  * tfjs-node-gpu or tfjs-node is installed) > `webgpu` (in browsers where `navigator.gpu` exists;
  * in Node through Dawn, the optional `webgpu` package, on a hardware adapter only) > `webgl`
- * (browsers) > `wasm` > `cpu`. `'webgpu'` in Node sets up Dawn itself ({@link installNodeWebGPU}).
+ * (browsers) > `wasm` > `cpu`, taking a GPU only where it is hardware: in a browser it probes
+ * WebGPU's adapter info and WebGL's renderer (`WEBGL_debug_renderer_info`) first and passes over
+ * a GPU emulated on the CPU (SwiftShader, llvmpipe, …), on which wasm is faster, without starting
+ * it, and a failed start of either is quiet (no stack trace in the console); `passedOver` of the
+ * result says what it passed over and why. `'webgpu'` in Node sets up Dawn itself
+ * ({@link installNodeWebGPU}).
  * `'auto'` looks for a hardware adapter in a child process, so that Dawn is loaded into this one
  * only where it will be used; other names never load it. When the backend asked for cannot be had,
  * it throws a {@link BackendError} whose message says why and what to use instead.
@@ -236,16 +293,17 @@ export async function setBackend(
     registerWasmKernels();
   }
   let chosen: Exclude<BackendName, 'auto'> | null = null;
+  const passedOver: NonNullable<BackendInfo['passedOver']> = [];
   if (name === 'auto') {
     if ('name' in (await loadTfjsNode()) && (await activate('tensorflow'))) chosen = 'tensorflow';
-    // Browsers: their WebGPU as it is. Node: Dawn (the optional `webgpu` package) on a real GPU
-    // only; on a software Vulkan driver it would be far slower than wasm.
-    if (!chosen && (isNode() ? await setUpHardwareWebGPU() : hasWebGpu())) {
+    if (!chosen && isNode() && (await setUpHardwareWebGPU())) {
+      // Node: Dawn (the optional `webgpu` package) on a real GPU only; on a software Vulkan
+      // driver it would be far slower than wasm.
       await import('@tensorflow/tfjs-backend-webgpu');
       if (withKernels) registerWebGPUKernels();
       if (await activate('webgpu')) chosen = 'webgpu';
     }
-    if (!chosen && isBrowser() && (await activate('webgl'))) chosen = 'webgl';
+    if (!chosen && !isNode()) chosen = await pickBrowserGpu(withKernels, passedOver);
     if (!chosen) {
       await configureWasm(options);
       if (await activate('wasm')) chosen = 'wasm';
@@ -279,15 +337,18 @@ export async function setBackend(
     if (!(await activate(name))) throw startFailed(name, isBrowser());
     chosen = name;
   }
-  const info = await describeBackend();
+  const info: BackendInfo = await describeBackend();
+  if (passedOver.length > 0) info.passedOver = passedOver;
   if (!options.quiet) {
     const extras = [
       `${info.dtype}`,
       ...(chosen === 'wasm' ? [`${info.threads} thread${info.threads === 1 ? '' : 's'}`] : []),
       ...(info.simd ? ['SIMD'] : []),
     ];
+    const skipped = passedOver.map((p) => `${p.name}: ${p.reason}`).join('; ');
     (options.log ?? console.log)(
-      `SE Zoo backend: ${info.name} on ${info.device} (${extras.join(', ')})`,
+      `SE Zoo backend: ${info.name} on ${info.device} (${extras.join(', ')})` +
+        (skipped ? ` — passed over ${skipped}` : ''),
     );
   }
   return info;

@@ -11,6 +11,7 @@ export {
   type BackendInfo,
   type BackendName,
   describeBackend,
+  type PassedOverBackend,
   type SetBackendOptions,
   setBackend,
 } from './backend.js';

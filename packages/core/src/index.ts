@@ -114,7 +114,6 @@ export {
   type IntPair,
   type MapsTorchWeights,
   mapsTorchWeights,
-  pair,
   type TorchWeightSpec,
 } from './layers/types.js';
 export {

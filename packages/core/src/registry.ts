@@ -340,12 +340,65 @@ export function twinModels<const P extends string, const S extends string, O ext
  * names of the families imported; at run time an unknown name is an error that lists the
  * closest registered names.
  *
+ * Every family's factories take the same {@link ModelOptions} (Keras Applications' `includeTop`,
+ * `inputShape`, `pooling`, `classes`, `classifierActivation`, `name`, plus `se`), so a program
+ * can switch models by name; the family packages also export each factory by itself
+ * (`seResNet50` of `@se/resnet`), and `loadModel` builds a model with timm's pretrained weights.
+ *
  * @example
+ * A model by name, with its counts:
  * ```ts
  * import '@se/resnet'; // registers resnet18…152, seresnet18…152, legacy_seresnet18…152
- * import { createModel } from '@se/core';
+ * import { countMacs, countParams, createModel } from '@se/core';
  *
  * const model = createModel('seresnet50', { classes: 10, inputShape: [64, 64, 3] });
+ * countParams(createModel('seresnet50')); // 28,088,024, as timm
+ * countMacs(model); // multiply–accumulates of one 64×64 image
+ * ```
+ *
+ * @example
+ * Options: a backbone without its classifier, logits instead of probabilities, and the SE block's
+ * ablations (the paper's §6):
+ * ```ts
+ * import '@se/resnet';
+ * import { createModel } from '@se/core';
+ *
+ * const backbone = createModel('resnet50', { includeTop: false, pooling: 'avg' }); // 2048 features
+ * const logits = createModel('seresnet50', { classifierActivation: 'linear' });
+ * const plain = createModel('seresnet50', { se: false }); // the ResNet-50 baseline
+ * const ablation = createModel('resnet50', {
+ *   se: { reduction: 8, squeeze: 'max', gate: 'hard_sigmoid', position: 'pre', stages: [3, 4] },
+ * });
+ * ```
+ *
+ * @example
+ * Every registered model of a pattern, with what the registry knows of it:
+ * ```ts
+ * import '@se/resnet';
+ * import '@se/mobilenet';
+ * import { countParams, createModel, listModels } from '@se/core';
+ *
+ * for (const info of listModels('se*')) {
+ *   const model = createModel(info.name, { classes: 10 });
+ *   console.log(info.name, info.family, info.defaultInputShape, countParams(model));
+ * }
+ * ```
+ *
+ * @example
+ * Names are typed: an editor completes the names of the families a program imports, and a string
+ * from elsewhere is checked first:
+ * ```ts
+ * import '@se/resnet';
+ * import { createModel, isModelName, type ModelName } from '@se/core';
+ *
+ * const name: ModelName = 'seresnet101';
+ * createModel(name);
+ * // @ts-expect-error: not a registered name ('seresnet51' is not a ModelName)
+ * createModel('seresnet51');
+ *
+ * const fromUser: string = process.argv[2] ?? 'resnet18';
+ * if (isModelName(fromUser)) createModel(fromUser);
+ * else console.error(`unknown model ${fromUser}`);
  * ```
  */
 export function createModel(name: ModelName, options: ModelOptions = {}): tf.LayersModel {

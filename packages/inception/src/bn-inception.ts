@@ -366,12 +366,16 @@ const INCEPTION = registerFamily({
  * BN-Inception (Ioffe & Szegedy 2015) as the plain baseline of the SENet Caffe release:
  * 11,285,224 parameters, 2.03 G MACs at 224².
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
  * @example
  * ```ts
  * import { bnInception } from '@se/inception';
  *
  * const model = bnInception({ classes: 10, inputShape: [224, 224, 3] });
  * ```
+ * @function
  */
 export const bnInception = INCEPTION.bninception;
 
@@ -379,11 +383,15 @@ export const bnInception = INCEPTION.bninception;
  * SE-BN-Inception exactly as the SENet Caffe release: 11,931,622 parameters, 2.03 G MACs at
  * 224² (the paper's Table 2 says 2.04 G).
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
  * @example
  * ```ts
  * import { seBnInception } from '@se/inception';
  *
  * const model = seBnInception({ includeTop: false, pooling: 'avg' }); // 1024 features
  * ```
+ * @function
  */
 export const seBnInception = INCEPTION.se_bninception;

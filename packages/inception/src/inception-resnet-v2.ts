@@ -288,12 +288,16 @@ const INCEPTION = registerFamily({
 /**
  * Inception-ResNet-v2 exact to timm's `inception_resnet_v2`: 55,843,464 parameters.
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
  * @example
  * ```ts
  * import { inceptionResNetV2 } from '@se/inception';
  *
  * const model = inceptionResNetV2({ classes: 10 });
  * ```
+ * @function
  */
 export const inceptionResNetV2 = INCEPTION.inception_resnet_v2;
 
@@ -301,11 +305,15 @@ export const inceptionResNetV2 = INCEPTION.inception_resnet_v2;
  * SE-Inception-ResNet-v2: SE (r = 16) on the residual branch of all 40 residual blocks of
  * timm's `inception_resnet_v2`.
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
  * @example
  * ```ts
  * import { seInceptionResNetV2 } from '@se/inception';
  *
  * const model = seInceptionResNetV2({ includeTop: false, pooling: 'avg' }); // 1536 features
  * ```
+ * @function
  */
 export const seInceptionResNetV2 = INCEPTION.se_inception_resnet_v2;

@@ -201,12 +201,16 @@ const INCEPTION = registerFamily({
 /**
  * Inception-v3 exact to timm's `inception_v3`: 23,834,568 parameters.
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
  * @example
  * ```ts
  * import { inceptionV3 } from '@se/inception';
  *
  * const model = inceptionV3({ classes: 10, classifierActivation: 'linear' });
  * ```
+ * @function
  */
 export const inceptionV3 = INCEPTION.inception_v3;
 
@@ -214,11 +218,15 @@ export const inceptionV3 = INCEPTION.inception_v3;
  * SE-Inception-v3: timm's `inception_v3` with an SE block (r = 16) after each of its eleven
  * Inception modules; 25,496,188 parameters.
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
  * @example
  * ```ts
  * import { seInceptionV3 } from '@se/inception';
  *
  * const model = seInceptionV3({ inputShape: [null, null, 3], includeTop: false, pooling: 'avg' });
  * ```
+ * @function
  */
 export const seInceptionV3 = INCEPTION.se_inception_v3;

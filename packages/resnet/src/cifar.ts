@@ -300,31 +300,129 @@ const C = registerFamily({
   models: CIFAR_MODELS,
 });
 
-/** CIFAR ResNet-20 (269,722 parameters for 10 classes). */
+/**
+ * CIFAR ResNet-20 (269,722 parameters for 10 classes).
+ *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
+ * @function
+ */
 export const cifarResNet20 = C.resnet20;
-/** CIFAR SE-ResNet-20. */
+/**
+ * CIFAR SE-ResNet-20.
+ *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
+ * @function
+ */
 export const cifarSeResNet20 = C.seresnet20;
-/** CIFAR ResNet-32. */
+/**
+ * CIFAR ResNet-32.
+ *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
+ * @function
+ */
 export const cifarResNet32 = C.resnet32;
-/** CIFAR SE-ResNet-32. */
+/**
+ * CIFAR SE-ResNet-32.
+ *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
+ * @function
+ */
 export const cifarSeResNet32 = C.seresnet32;
-/** CIFAR ResNet-44. */
+/**
+ * CIFAR ResNet-44.
+ *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
+ * @function
+ */
 export const cifarResNet44 = C.resnet44;
-/** CIFAR SE-ResNet-44. */
+/**
+ * CIFAR SE-ResNet-44.
+ *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
+ * @function
+ */
 export const cifarSeResNet44 = C.seresnet44;
-/** CIFAR ResNet-56. */
+/**
+ * CIFAR ResNet-56.
+ *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
+ * @function
+ */
 export const cifarResNet56 = C.resnet56;
-/** CIFAR SE-ResNet-56. */
+/**
+ * CIFAR SE-ResNet-56.
+ *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
+ * @function
+ */
 export const cifarSeResNet56 = C.seresnet56;
-/** CIFAR ResNet-110. */
+/**
+ * CIFAR ResNet-110.
+ *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
+ * @function
+ */
 export const cifarResNet110 = C.resnet110;
-/** CIFAR SE-ResNet-110. */
+/**
+ * CIFAR SE-ResNet-110.
+ *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
+ * @function
+ */
 export const cifarSeResNet110 = C.seresnet110;
-/** Pre-activation ResNet-164 for CIFAR. */
+/**
+ * Pre-activation ResNet-164 for CIFAR.
+ *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
+ * @function
+ */
 export const preActResNet164 = C.resnet164;
-/** Pre-activation SE-ResNet-164 for CIFAR. */
+/**
+ * Pre-activation SE-ResNet-164 for CIFAR.
+ *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
+ * @function
+ */
 export const sePreActResNet164 = C.seresnet164;
-/** WRN-16-8 (10,961,370 parameters for 10 classes). */
+/**
+ * WRN-16-8 (10,961,370 parameters for 10 classes).
+ *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
+ * @function
+ */
 export const wrn16x8 = C.wrn16_8;
-/** SE-WRN-16-8. */
+/**
+ * SE-WRN-16-8.
+ *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
+ * @function
+ */
 export const seWrn16x8 = C.se_wrn16_8;

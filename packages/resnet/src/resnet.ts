@@ -209,17 +209,24 @@ const R = registerFamily({
 /**
  * ResNet-18 (timm `resnet18`).
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
  * @example
  * ```ts
  * import { resnet18 } from '@se/resnet';
  *
  * const model = resnet18({ classes: 10, inputShape: [32, 32, 3] });
  * ```
+ * @function
  */
 export const resnet18 = R.resnet18;
 /**
  * ResNet-34 (timm `resnet34`).
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
  * @example
  * ```ts
  * import { resnet34 } from '@se/resnet';
@@ -227,33 +234,45 @@ export const resnet18 = R.resnet18;
  * // A 512-channel feature extractor with global average pooling.
  * const backbone = resnet34({ includeTop: false, pooling: 'avg' });
  * ```
+ * @function
  */
 export const resnet34 = R.resnet34;
 /**
  * ResNet-50 (timm `resnet50`, 25,557,032 parameters).
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
  * @example
  * ```ts
  * import { resnet50 } from '@se/resnet';
  *
  * const logits = resnet50({ classifierActivation: 'linear' }); // as timm: no softmax
  * ```
+ * @function
  */
 export const resnet50 = R.resnet50;
 /**
  * ResNet-101 (timm `resnet101`).
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
  * @example
  * ```ts
  * import { resnet101 } from '@se/resnet';
  *
  * const model = resnet101({ name: 'backbone', includeTop: false });
  * ```
+ * @function
  */
 export const resnet101 = R.resnet101;
 /**
  * ResNet-152 (timm `resnet152`).
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
  * @example
  * ```ts
  * import { resnet152 } from '@se/resnet';
@@ -261,88 +280,120 @@ export const resnet101 = R.resnet101;
  * // The same network with SE blocks in its last two stages only (paper Table 13).
  * const model = resnet152({ se: { stages: [3, 4] } });
  * ```
+ * @function
  */
 export const resnet152 = R.resnet152;
 /**
  * SE-ResNet-18 (timm `seresnet18`).
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
  * @example
  * ```ts
  * import { seResNet18 } from '@se/resnet';
  *
  * const model = seResNet18({ classes: 100, inputShape: [64, 64, 3] });
  * ```
+ * @function
  */
 export const seResNet18 = R.seresnet18;
 /**
  * SE-ResNet-34 (timm `seresnet34`).
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
  * @example
  * ```ts
  * import { seResNet34 } from '@se/resnet';
  *
  * const plain = seResNet34({ se: false }); // the ResNet-34 baseline
  * ```
+ * @function
  */
 export const seResNet34 = R.seresnet34;
 /**
  * SE-ResNet-50 (timm `seresnet50`, 28,088,024 parameters).
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
  * @example
  * ```ts
  * import { seResNet50 } from '@se/resnet';
  *
  * const model = seResNet50({ classes: 10, inputShape: [64, 64, 3], se: { reduction: 8 } });
  * ```
+ * @function
  */
 export const seResNet50 = R.seresnet50;
 /**
  * SE-ResNet-101 (timm `seresnet101`).
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
  * @example
  * ```ts
  * import { seResNet101 } from '@se/resnet';
  *
  * const model = seResNet101({ se: { squeeze: 'max' } }); // paper §6.3 ablation
  * ```
+ * @function
  */
 export const seResNet101 = R.seresnet101;
 /**
  * SE-ResNet-152 (timm `seresnet152`).
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
  * @example
  * ```ts
  * import { seResNet152 } from '@se/resnet';
  *
  * const model = seResNet152({ se: { gate: 'tanh' } }); // paper §6.4 ablation
  * ```
+ * @function
  */
 export const seResNet152 = R.seresnet152;
 /**
  * SE-ResNet-18 in the Caffe release's layout (timm `legacy_seresnet18`).
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
  * @example
  * ```ts
  * import { legacySeResNet18 } from '@se/resnet';
  *
  * const model = legacySeResNet18({ classes: 10 });
  * ```
+ * @function
  */
 export const legacySeResNet18 = R.legacy_seresnet18;
 /**
  * SE-ResNet-34 in the Caffe release's layout (timm `legacy_seresnet34`).
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
  * @example
  * ```ts
  * import { legacySeResNet34 } from '@se/resnet';
  *
  * const model = legacySeResNet34({ se: { position: 'identity' } }); // SE-Identity
  * ```
+ * @function
  */
 export const legacySeResNet34 = R.legacy_seresnet34;
 /**
  * SE-ResNet-50 in the Caffe release's layout (timm `legacy_seresnet50`; paper: 3.87 GMACs).
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
  * @example
  * ```ts
  * import { countMacs } from '@se/core';
@@ -350,27 +401,36 @@ export const legacySeResNet34 = R.legacy_seresnet34;
  *
  * countMacs(legacySeResNet50()) / 1e9; // 3.86 (the paper's Table 2 says 3.87)
  * ```
+ * @function
  */
 export const legacySeResNet50 = R.legacy_seresnet50;
 /**
  * SE-ResNet-101 in the Caffe release's layout (timm `legacy_seresnet101`).
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
  * @example
  * ```ts
  * import { legacySeResNet101 } from '@se/resnet';
  *
  * const model = legacySeResNet101({ se: { reduction: 8 } });
  * ```
+ * @function
  */
 export const legacySeResNet101 = R.legacy_seresnet101;
 /**
  * SE-ResNet-152 in the Caffe release's layout (timm `legacy_seresnet152`).
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
  * @example
  * ```ts
  * import { legacySeResNet152 } from '@se/resnet';
  *
  * const model = legacySeResNet152({ inputShape: [null, null, 3] }); // any input size
  * ```
+ * @function
  */
 export const legacySeResNet152 = R.legacy_seresnet152;

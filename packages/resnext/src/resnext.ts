@@ -227,63 +227,86 @@ const X = registerFamily({
 /**
  * ResNeXt-50 32×4d (timm `resnext50_32x4d`, 25,028,904 parameters).
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
  * @example
  * ```ts
  * import { resnext50_32x4d } from '@se/resnext';
  *
  * const model = resnext50_32x4d({ classes: 10, inputShape: [64, 64, 3] });
  * ```
+ * @function
  */
 export const resnext50_32x4d: ModelFactory = X.resnext50_32x4d;
 /**
  * ResNeXt-101 32×4d (timm `resnext101_32x4d`, 44,177,704 parameters).
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
  * @example
  * ```ts
  * import { resnext101_32x4d } from '@se/resnext';
  *
  * const backbone = resnext101_32x4d({ includeTop: false, pooling: 'avg' }); // 2048 features
  * ```
+ * @function
  */
 export const resnext101_32x4d: ModelFactory = X.resnext101_32x4d;
 /**
  * SE-ResNeXt-50 32×4d (timm `seresnext50_32x4d`, 27,559,896 parameters).
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
  * @example
  * ```ts
  * import { seResNeXt50_32x4d } from '@se/resnext';
  *
  * const logits = seResNeXt50_32x4d({ classifierActivation: 'linear' }); // as timm: no softmax
  * ```
+ * @function
  */
 export const seResNeXt50_32x4d: ModelFactory = X.seresnext50_32x4d;
 /**
  * SE-ResNeXt-101 32×4d (timm `seresnext101_32x4d`, 48,955,416 parameters).
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
  * @example
  * ```ts
  * import { seResNeXt101_32x4d } from '@se/resnext';
  *
  * const model = seResNeXt101_32x4d({ se: { position: 'identity' } }); // SE-Identity (Fig. 5)
  * ```
+ * @function
  */
 export const seResNeXt101_32x4d: ModelFactory = X.seresnext101_32x4d;
 /**
  * SE-ResNeXt-26 32×4d in the Caffe release's layout (timm `legacy_seresnext26_32x4d`,
  * 16,790,280 parameters).
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
  * @example
  * ```ts
  * import { legacySeResNeXt26_32x4d } from '@se/resnext';
  *
  * const model = legacySeResNeXt26_32x4d({ classes: 10, inputShape: [64, 64, 3] });
  * ```
+ * @function
  */
 export const legacySeResNeXt26_32x4d: ModelFactory = X.legacy_seresnext26_32x4d;
 /**
  * SE-ResNeXt-50 32×4d in the Caffe release's layout (timm `legacy_seresnext50_32x4d`; paper:
  * 4.25 GMACs).
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
  * @example
  * ```ts
  * import { countMacs } from '@se/core';
@@ -291,18 +314,23 @@ export const legacySeResNeXt26_32x4d: ModelFactory = X.legacy_seresnext26_32x4d;
  *
  * countMacs(legacySeResNeXt50_32x4d()) / 1e9; // 4.23 (the paper's Table 2 says 4.25)
  * ```
+ * @function
  */
 export const legacySeResNeXt50_32x4d: ModelFactory = X.legacy_seresnext50_32x4d;
 /**
  * SE-ResNeXt-101 32×4d in the Caffe release's layout (timm `legacy_seresnext101_32x4d`; paper:
  * 8.00 GMACs).
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
  * @example
  * ```ts
  * import { legacySeResNeXt101_32x4d } from '@se/resnext';
  *
  * const plain = legacySeResNeXt101_32x4d({ se: false }); // the ResNeXt-101 baseline
  * ```
+ * @function
  */
 export const legacySeResNeXt101_32x4d: ModelFactory = X.legacy_seresnext101_32x4d;
 
@@ -310,11 +338,15 @@ export const legacySeResNeXt101_32x4d: ModelFactory = X.legacy_seresnext101_32x4
  * SENet-154 (timm `legacy_senet154`, Cadene `senet154`; 115,088,984 parameters, paper 20.7
  * GMACs). Also registered as `senet154`.
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
  * @example
  * ```ts
  * import { seNet154 } from '@se/resnext';
  *
  * const model = seNet154({ classes: 10, inputShape: [64, 64, 3] });
  * ```
+ * @function
  */
 export const seNet154: ModelFactory = X.legacy_senet154;

@@ -127,22 +127,30 @@ const CNN = registerFamily({
 /**
  * The plain small CNN (1,250,858 parameters at 32×32×3, 10 classes).
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
  * @example
  * ```ts
  * import { cnn } from '@se/vgg';
  *
  * const model = cnn({ inputShape: [28, 28, 1] }); // Fashion-MNIST
  * ```
+ * @function
  */
 export const cnn = CNN.cnn;
 /**
  * The small CNN with an SE block after each convolution's ReLU.
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options);
+ *   all optional.
  * @example
  * ```ts
  * import { seCnn } from '@se/vgg';
  *
  * const model = seCnn({ se: { reduction: 8 } });
  * ```
+ * @function
  */
 export const seCnn = CNN.se_cnn;

@@ -352,6 +352,9 @@ const VGG16_BN = registerFamily({
  * VGG-16 with BN, exact to timm's `vgg16_bn` (138,365,992 parameters, 15.47 G MACs at 224²);
  * plain unless `se` is given.
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options) and
+ *   timm's `dropRate`; all optional.
  * @example
  * ```ts
  * import { vgg16Bn } from '@se/vgg';
@@ -359,6 +362,7 @@ const VGG16_BN = registerFamily({
  * const model = vgg16Bn({ classifierActivation: 'linear' }); // logits, as timm
  * const backbone = vgg16Bn({ includeTop: false, pooling: 'avg', inputShape: [null, null, 3] });
  * ```
+ * @function
  */
 export const vgg16Bn = VGG16_BN.vgg16_bn;
 
@@ -366,11 +370,15 @@ export const vgg16Bn = VGG16_BN.vgg16_bn;
  * SE-VGG-16 (paper Table 2: 15.48 GFLOPs): an SE block after every convolution's ReLU;
  * `se: false` gives the plain baseline.
  *
+ * @param options - Keras Applications' options (`includeTop`, `inputShape`, `pooling`, `classes`,
+ *   `classifierActivation`, `name`), `se` (`true`, `false` or the SE block's options) and
+ *   timm's `dropRate`; all optional.
  * @example
  * ```ts
  * import { seVgg16Bn } from '@se/vgg';
  *
  * const model = seVgg16Bn({ classes: 10, inputShape: [32, 32, 3], dropRate: 0.5 });
  * ```
+ * @function
  */
 export const seVgg16Bn = VGG16_BN.se_vgg16_bn;

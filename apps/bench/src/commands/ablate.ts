@@ -4,32 +4,24 @@ import '../zoo.js';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { Command } from 'commander';
 import { loadDataset } from '../data/sources.js';
-import { CliError } from '../errors.js';
 import {
   type AblationSummary,
   ablationIdentity,
   ablationRuns,
   countVariants,
-  QUICK_ABLATION,
   resolveAblationPlan,
   summarizeAblation,
 } from '../experiment/ablation.js';
 import { limitDataset } from '../experiment/bench.js';
 import { runExperiment } from '../experiment/runner.js';
-import { formatStudyList, getStudy, STUDY_NAMES } from '../experiment/studies.js';
+import { getStudy } from '../experiment/studies.js';
 import { writeJsonFile } from '../files.js';
 import { ablationMarkdown, formatAblationTable, renderAblationReport } from '../report/ablation.js';
 import { runInputShape } from '../train/trainer.js';
-import { failedRunsError } from './bench.js';
 import {
-  addDataOptions,
-  addRecipeOptions,
-  addResultsOptions,
   checkNumbers,
   type DataOptions,
-  numberOption,
   printLine,
   type RecipeOptions,
   type ResultsOptions,
@@ -100,43 +92,4 @@ export async function ablateCommand(
   log(table);
   log(`Table: ${join(dir, 'table.md')}; report: ${join(dir, 'report.html')}`);
   return { summary, dir, table };
-}
-
-/** Adds `se-zoo ablate`. */
-export function addAblateCommand(program: Command): void {
-  const q = QUICK_ABLATION;
-  const ablate = program
-    .command('ablate')
-    .description("run one of the paper's ablation studies (Tables 10–16) and print its table")
-    .option('--study <name>', `the study: ${STUDY_NAMES.join(', ')}`)
-    .option('--list', 'list the studies and their rows')
-    .option('--model <name>', `registered model whose SE options vary (default ${q.model})`)
-    .addOption(numberOption('seeds', `number of seeds (default ${q.seeds})`))
-    .addOption(numberOption('epochs', `epochs per run (default ${q.epochs})`))
-    .addOption(
-      numberOption('imageSize', 'resize the images to n×n, e.g. 224 for --model seresnet50'),
-    )
-    .option('--no-bias', 'drop the biases of the excitation FC layers (paper §6 on ResNets)');
-  addRecipeOptions(ablate);
-  addDataOptions(ablate, { train: String(q.trainLimit), test: String(q.testLimit) });
-  addResultsOptions(ablate, 'results/ablate-<study>-<dataset>');
-  ablate.action(
-    async (options: Omit<AblateCommandOptions, 'study'> & { study?: string; list?: boolean }) => {
-      if (options.list) {
-        console.log(formatStudyList());
-        return;
-      }
-      if (!options.study) {
-        throw new CliError(
-          `ablate needs --study <name>, one of ${STUDY_NAMES.join(', ')} (--list describes them)`,
-        );
-      }
-      const { summary } = await ablateCommand({ ...options, study: options.study });
-      const error = failedRunsError(
-        summary.failures,
-        summary.runs.length + summary.failures.length,
-      );
-      if (error) throw error;
-    },
-  );
 }

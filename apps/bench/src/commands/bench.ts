@@ -5,7 +5,6 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { countMacs, describeRecipe } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
-import type { Command } from 'commander';
 import type { Dataset } from '../data/dataset.js';
 import { loadDataset } from '../data/sources.js';
 import { CliError } from '../errors.js';
@@ -32,12 +31,8 @@ import {
 import { type DataIdentity, type RunResult, runId } from '../train/run.js';
 import { buildRunModel, RUN_FILES, runInputShape } from '../train/trainer.js';
 import {
-  addDataOptions,
-  addRecipeOptions,
-  addResultsOptions,
   checkNumbers,
   type DataOptions,
-  numberOption,
   printLine,
   type RecipeOptions,
   type ResultsOptions,
@@ -187,46 +182,6 @@ export function failedRunsError(
   return new CliError(
     `${failures.length} of ${total} runs failed (${failures.map((f) => f.id).join(', ')}); the others finished and are reported`,
   );
-}
-
-/** Adds `se-zoo bench` and `se-zoo report`. */
-export function addBenchCommands(program: Command): void {
-  const q = PROTOCOLS.quick;
-  const bench = program
-    .command('bench')
-    .description('train each model with and without SE over several seeds and compare them')
-    .option(
-      '--models <names>',
-      `comma-separated models, each compared with its SE/plain twin (default ${q.models.join(',')}; --full ${PROTOCOLS.full.models.join(',')})`,
-    )
-    .addOption(
-      numberOption('seeds', `number of seeds (default ${q.seeds}; --full ${PROTOCOLS.full.seeds})`),
-    )
-    .addOption(
-      numberOption(
-        'epochs',
-        `epochs per run (default ${q.epochs}; --full ${PROTOCOLS.full.epochs})`,
-      ),
-    )
-    .option('--full', `the real protocol: ${FULL_DESCRIPTION}`);
-  addRecipeOptions(bench);
-  addDataOptions(bench, {
-    train: `${q.trainLimit}; --full all`,
-    test: `${q.testLimit}; --full all`,
-  });
-  addResultsOptions(bench, 'results/bench-<dataset>[-full]');
-  bench.action(async (options: BenchCommandOptions) => {
-    await runBenchAction(options);
-  });
-
-  program
-    .command('report')
-    .description('re-render summary.json and report.html of a benchmark directory')
-    .argument('<dir>', 'a directory written by `se-zoo bench`')
-    .option('--data-dir <dir>', "directory with the dataset's standard files")
-    .action(async (dir: string, options: { dataDir?: string }) => {
-      await reportCommand(dir, { ...options, log: printLine });
-    });
 }
 
 /** The bench command as the CLI runs it: non-zero exit when a run failed. */

@@ -1,7 +1,7 @@
 /** `se-zoo convert`: a timm safetensors checkpoint → a tfjs model directory. */
 import '../zoo.js';
 import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   createModel,
   fileSystem,
@@ -10,9 +10,8 @@ import {
   modelName,
   readSafetensors,
 } from '@se/core';
-import type { Command } from 'commander';
 import { CliError } from '../errors.js';
-import { checkNumbers, numberOption } from './options.js';
+import { checkNumbers } from './options.js';
 
 /**
  * Reads `file` as a timm state_dict: a file that is not safetensors, or an se-zoo checkpoint (of
@@ -76,18 +75,17 @@ export async function convertCommand(
   return join(out, 'model.json');
 }
 
-/** Adds `se-zoo convert`. */
-export function addConvertCommand(program: Command): void {
-  program
-    .command('convert')
-    .description('convert a timm safetensors checkpoint into a tfjs model directory')
-    .argument('<safetensors>', 'a timm state_dict saved with safetensors')
-    .requiredOption('--model <name>', 'the registered model it belongs to, e.g. seresnet50')
-    .requiredOption('--out <dir>', 'output directory (model.json + weights.bin)')
-    .addOption(numberOption('inputSize', 'fixed input size (default: the model’s own)'))
-    .action(async (file: string, options: { model: string; out: string; inputSize?: number }) => {
-      console.log(
-        `wrote ${await convertCommand(file, options.model, options.out, options.inputSize)}`,
-      );
-    });
+/**
+ * What a converted model needs to load: SE Zoo's custom layers (`SqueezeExcite`, `BatchNorm`, …)
+ * are registered with tfjs by importing `@se/core` and the model's family package; plain
+ * `tf.loadLayersModel` without them fails on the first unknown layer class.
+ */
+export function loadHint(model: string, modelJson: string): string {
+  const { package: family } = getModelInfo(modelName(model));
+  const imports =
+    family === '@se/core' ? "import '@se/core'" : `import '@se/core'; import '${family}'`;
+  return (
+    `it loads in TensorFlow.js after ${imports} (they register SE Zoo's custom layers): ` +
+    `await tf.loadLayersModel('file://${resolve(modelJson)}')`
+  );
 }

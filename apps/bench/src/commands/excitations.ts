@@ -4,7 +4,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { countParams } from '@se/core';
 import * as tf from '@tensorflow/tfjs';
-import type { Command } from 'commander';
 import { headOf } from '../data/dataset.js';
 import {
   type ExcitationReport,
@@ -17,7 +16,7 @@ import { writeJsonFile } from '../files.js';
 import { renderExcitationReport } from '../report/excitations.js';
 import { openRun } from '../train/open.js';
 import { evaluate } from '../train/trainer.js';
-import { checkNumbers, numberOption, printLine } from './options.js';
+import { checkNumbers, printLine } from './options.js';
 
 /** Options of {@link excitationsCommand}. */
 export interface ExcitationsCommandOptions {
@@ -114,28 +113,4 @@ export function formatIdentityCheck(c: IdentityCheck): string {
   const pct = (v: number) => `${(100 * v).toFixed(2)} %`;
   const delta = 100 * (c.accuracyWithoutLastStage - c.accuracyAll);
   return `Test accuracy with all SE blocks ${pct(c.accuracyAll)}; with the ${c.removed.length} SE blocks of stage ${c.stage} (${c.removed.join(', ')}) replaced by the identity ${pct(c.accuracyWithoutLastStage)} (${delta >= 0 ? '+' : ''}${delta.toFixed(2)} pp), ${(c.paramsAll - c.paramsWithoutLastStage).toLocaleString('en-US')} parameters fewer`;
-}
-
-/** Adds `se-zoo excitations`. */
-export function addExcitationsCommand(program: Command): void {
-  program
-    .command('excitations')
-    .description(
-      "mean excitation per channel, class and SE block of a trained run (paper Fig. 6/7), and its accuracy without the last stage's SE blocks",
-    )
-    .requiredOption(
-      '--model <run>',
-      'run directory (or its checkpoint.safetensors) of train, bench or ablate',
-    )
-    .option('--classes <list>', 'comma-separated class indices or names (default: all, at most 10)')
-    .option(
-      '--blocks <list>',
-      'comma-separated SE blocks, units or stages, e.g. layer3.1.se,layer2',
-    )
-    .addOption(numberOption('testLimit', 'use the first n test images (default all)'))
-    .option('--data-dir <dir>', "directory with the dataset's standard files")
-    .option('--out <dir>', 'output directory (default <run>/excitations)')
-    .action(async (options: ExcitationsCommandOptions) => {
-      await excitationsCommand(options);
-    });
 }

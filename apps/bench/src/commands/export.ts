@@ -4,7 +4,6 @@
  */
 import '../zoo.js';
 import { exportPyTorchWeightsAsync, getModelInfo, modelName } from '@se/core';
-import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { writeFileAtomic } from '../files.js';
 import { openRun } from '../train/open.js';
@@ -48,19 +47,4 @@ export async function exportCommand(
   } finally {
     run.model.dispose();
   }
-}
-
-/** Adds `se-zoo export`. */
-export function addExportCommand(program: Command): void {
-  program
-    .command('export')
-    .description(
-      "write a run's checkpoint as a timm state_dict (safetensors), to continue training with timm",
-    )
-    .argument('<run-dir>', 'a directory written by `se-zoo train`, `bench` or `ablate`')
-    .requiredOption('--out <file>', 'the .safetensors file to write')
-    .option('--data-dir <dir>', "directory with the run's dataset files")
-    .action(async (runDir: string, options: { out: string; dataDir?: string }) => {
-      await exportCommand(runDir, options.out, options);
-    });
 }

@@ -1,22 +1,29 @@
-/** `se-zoo models`: the registry with parameters, MACs and the cost of SE. */
+/**
+ * `se-zoo models` from the registry: the rows of every registered model matching a filter, those
+ * the generated tables lack counted by building them. The command line lists the zoo from the
+ * tables alone (models-table.ts) and comes here only when they lack a model.
+ */
 import '../zoo.js';
-import {
-  createModel,
-  formatCount,
-  formatMacs,
-  listModels,
-  type ModelInfo,
-  modelName,
-  summarize,
-} from '@se/core';
-import Table from 'cli-table3';
-import type { Command } from 'commander';
+import { createModel, listModels, type ModelInfo, modelName, summarize } from '@se/core';
 import { CliError } from '../errors.js';
 import { MODEL_COUNTS, type ModelCounts } from './model-counts.js';
-import { formatPretrainedTable } from './predict.js';
+import {
+  formatModelsTable,
+  formatShape,
+  type ModelRow,
+  modelRow,
+  noMatchMessage,
+  type Shape3,
+  tabulatedCounts,
+} from './models-table.js';
 
-/** `[height, width, channels]`. */
-export type Shape3 = [number, number, number];
+export {
+  formatModelsTable,
+  formatShape,
+  type ModelRow,
+  overheadPercent,
+  type Shape3,
+} from './models-table.js';
 
 /** Parameters and MACs of one model at one input size. */
 export interface Measurement {
@@ -33,34 +40,6 @@ export function measure(name: string, inputShape: Shape3): Measurement {
   } finally {
     model.dispose();
   }
-}
-
-/** Relative increase of `value` over `base`, in percent. */
-export function overheadPercent(value: number, base: number): number {
-  return base === 0 ? 0 : ((value - base) / base) * 100;
-}
-
-function formatPercent(percent: number): string {
-  return `${percent >= 0 ? '+' : ''}${percent.toFixed(2)}%`;
-}
-
-export function formatShape(shape: readonly number[]): string {
-  return shape.join('×');
-}
-
-/** One row of `se-zoo models`. */
-export interface ModelRow {
-  name: string;
-  family: string;
-  package: string;
-  se: boolean;
-  twin?: string;
-  /** The model's `defaultInputShape`, at which `macs` is counted. */
-  inputShape: Shape3;
-  params: number;
-  macs: number;
-  /** For an SE model whose twin is registered: what SE adds over the twin, in percent. */
-  overhead?: { params: number; macs: number };
 }
 
 /** The twin `se-zoo models` compares `info` with: an SE model's registered plain twin. */
@@ -103,15 +82,7 @@ export function countModels(
 
 /** The generated counts of `info`, unless the table lacks it or was made for another input or twin. */
 function tabulated(info: ModelInfo): ModelCounts | undefined {
-  const entry = Object.hasOwn(MODEL_COUNTS, info.name) ? MODEL_COUNTS[info.name] : undefined;
-  if (
-    !entry ||
-    formatShape(entry.input) !== formatShape(info.defaultInputShape) ||
-    entry.twin?.name !== comparedTwin(info)
-  ) {
-    return undefined;
-  }
-  return entry;
+  return tabulatedCounts(MODEL_COUNTS, info, comparedTwin(info));
 }
 
 /** Options of {@link modelsCommand}. */
@@ -136,89 +107,16 @@ export function modelsCommand(
   const infos = listModels(filter);
   if (infos.length === 0) {
     const all = listModels().length;
-    throw new CliError(
-      all === 0
-        ? 'No models are registered.'
-        : `No registered model matches '${filter}' (${all} models are registered; ` +
-            'run `se-zoo models` to list them).',
-    );
+    throw new CliError(noMatchMessage(filter, all));
   }
   const missing = infos.filter((info) => !tabulated(info));
   const built = missing.length > 0 ? countModels(missing, options.onProgress) : {};
-  const rows = infos.map((info): ModelRow => {
-    const counts = tabulated(info) ?? (built[info.name] as ModelCounts);
-    const row: ModelRow = {
-      name: info.name,
-      family: info.family,
-      package: info.package,
-      se: info.se,
-      inputShape: [...counts.input],
-      params: counts.params,
-      macs: counts.macs,
-    };
-    if (info.twin) row.twin = info.twin;
-    if (counts.twin) {
-      row.overhead = {
-        params: overheadPercent(counts.params, counts.twin.params),
-        macs: overheadPercent(counts.macs, counts.twin.macs),
-      };
-    }
-    return row;
-  });
+  const rows = infos.map((info) =>
+    modelRow(info, tabulated(info) ?? (built[info.name] as ModelCounts)),
+  );
   return { rows, text: formatModelsTable(rows) };
 }
 
 function isRegistered(name: string): boolean {
   return listModels((info) => info.name === name).length > 0;
-}
-
-/** The table `se-zoo models` prints. */
-export function formatModelsTable(rows: readonly ModelRow[]): string {
-  const table = new Table({
-    head: ['Model', 'Family', 'SE', 'Input', 'Params', 'MACs', 'SE overhead (params / MACs)'],
-    colAligns: ['left', 'left', 'left', 'left', 'right', 'right', 'right'],
-    style: { head: [], border: [], compact: true },
-  });
-  for (const row of rows) {
-    table.push([
-      row.name,
-      row.family,
-      row.se ? 'yes' : 'no',
-      formatShape(row.inputShape),
-      formatCount(row.params),
-      formatMacs(row.macs),
-      row.overhead
-        ? `${formatPercent(row.overhead.params)} / ${formatPercent(row.overhead.macs)} vs ${row.twin}`
-        : '',
-    ]);
-  }
-  return `${table.toString()}\n${rows.length} model${rows.length === 1 ? '' : 's'}`;
-}
-
-/** Adds `se-zoo models`. */
-export function addModelsCommand(program: Command): void {
-  program
-    .command('models')
-    .description(
-      'list the registered models with their parameters, MACs at their default input size, ' +
-        'and the overhead of SE over the plain twin',
-    )
-    .argument('[filter]', "substring or glob of the names, e.g. 'seresnet*'")
-    .option(
-      '--pretrained',
-      "list timm's pretrained checkpoints (name.tag) instead, with their top-1",
-    )
-    .action((filter: string | undefined, options: { pretrained?: boolean }) => {
-      if (options.pretrained) {
-        console.log(formatPretrainedTable(filter));
-        return;
-      }
-      const progress = process.stderr.isTTY
-        ? (name: string, index: number, total: number) =>
-            process.stderr.write(`\rbuilding ${name} (${index + 1}/${total})…\x1b[K`)
-        : undefined;
-      const { text } = modelsCommand(filter, progress ? { onProgress: progress } : {});
-      if (progress) process.stderr.write('\r\x1b[K');
-      console.log(text);
-    });
 }

@@ -1,11 +1,11 @@
 /**
  * The options several commands share, defined once: how each is parsed and checked (numbers
- * when the command line is parsed, before anything is written) and how it is described.
+ * when the command line is parsed, before anything is written) and how it is described. It loads
+ * neither tfjs nor a command's implementation: program.ts declares every command with it.
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { DATASETS } from '../data/sources.js';
 import { CliError } from '../errors.js';
-import { RECIPE_NAMES } from '../experiment/recipes.js';
+import { DATASET_NAMES, RECIPE_CHOICES } from './defaults.js';
 
 /** What a numeric option accepts. */
 type NumberRule = 'count' | 'seed' | 'rate';
@@ -79,7 +79,7 @@ export function numberOption(
 
 /** Options of the data a command reads. */
 export interface DataOptions {
-  /** One of {@link DATASETS} (default fashion-mnist). */
+  /** One of {@link DATASET_NAMES} (default fashion-mnist). */
   dataset?: string;
   /** Where the dataset's files are. */
   dataDir?: string;
@@ -94,7 +94,9 @@ export function addDataOptions(
 ): Command {
   command
     .addOption(
-      new Option('--dataset <name>', 'the dataset (default fashion-mnist)').choices([...DATASETS]),
+      new Option('--dataset <name>', 'the dataset (default fashion-mnist)').choices([
+        ...DATASET_NAMES,
+      ]),
     )
     .option('--data-dir <dir>', "directory with the dataset's standard files");
   if (limits) {
@@ -126,7 +128,7 @@ export function addRecipeOptions(command: Command): Command {
       new Option(
         '--recipe <name>',
         "training recipe (default: the model family's own: CIFAR ResNets he2016-cifar, WRN zagoruyko2016-wrn, the small CNN keras-cifar10-cnn, ImageNet networks hu2018-imagenet)",
-      ).choices(RECIPE_NAMES),
+      ).choices(RECIPE_CHOICES),
     )
     .addOption(numberOption('lr', "initial learning rate (default: the recipe's)"))
     .addOption(numberOption('batch', "batch size (default: the recipe's)"));

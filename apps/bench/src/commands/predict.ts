@@ -14,8 +14,7 @@ import {
 } from '@se/core';
 import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
-import type { Command } from 'commander';
-import { checkNumbers, numberOption, printLine } from './options.js';
+import { checkNumbers, printLine } from './options.js';
 
 /** A download progress bar on stderr (nothing when stderr is not a terminal). */
 function downloadBar(name: string): { update: (p: HubProgress) => void; stop: () => void } {
@@ -141,31 +140,4 @@ export function formatPretrainedTable(filter?: string): string {
     }
   }
   return `${table.toString()}\n${count} pretrained checkpoints (timm's, on the Hugging Face Hub as timm/<name>); top-1 is timm's reported ImageNet-1k accuracy`;
-}
-
-/** Adds `se-zoo predict` and `se-zoo download`. */
-export function addPredictCommands(program: Command): void {
-  program
-    .command('predict')
-    .description(
-      "classify images with timm's pretrained ImageNet weights (downloaded once, cached)",
-    )
-    .argument('<images...>', 'JPEG or PNG files')
-    .requiredOption(
-      '--model <name>',
-      "pretrained model, e.g. seresnet50 (timm's default tag) or seresnet50.a1_in1k",
-    )
-    .addOption(numberOption('top', 'classes per image (default 5)'))
-    .option('--json', 'print only {"model", "predictions"} as JSON on stdout')
-    .action(async (images: string[], options: PredictOptions) => {
-      await predictCommand(images, options);
-    });
-
-  program
-    .command('download')
-    .description('download and check pretrained weights into the cache, for offline use')
-    .argument('<names...>', 'pretrained models, e.g. seresnet50.a1_in1k resnet50')
-    .action(async (names: string[]) => {
-      await downloadCommand(names);
-    });
 }

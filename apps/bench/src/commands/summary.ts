@@ -9,9 +9,8 @@ import {
   modelName,
   summarize,
 } from '@se/core';
-import type { Command } from 'commander';
 import { CliError } from '../errors.js';
-import { formatShape, type Shape3 } from './models.js';
+import { formatShape, type Shape3 } from './models-table.js';
 
 /** Parses `224,224,3` (or `224x224x3`) into `[224, 224, 3]`. */
 export function parseInputShape(text: string): Shape3 {
@@ -60,17 +59,4 @@ export function summaryCommand(
   } finally {
     model.dispose();
   }
-}
-
-/** Adds `se-zoo summary`. */
-export function addSummaryCommand(program: Command): void {
-  program
-    .command('summary')
-    .description("print a model's layers with their output shapes, parameters and MACs")
-    .argument('<model>', 'registered model name, e.g. seresnet50')
-    .option('--input <shape>', "input size 'height,width,channels' (default: the model's own)")
-    .option('--all', 'list every layer, not only those with parameters or MACs')
-    .action((name: string, options: { input?: string; all?: boolean }) => {
-      console.log(summaryCommand(name, options).text);
-    });
 }

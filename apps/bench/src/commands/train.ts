@@ -2,7 +2,6 @@
 import '../zoo.js';
 import { join } from 'node:path';
 import { describeRecipe, getModelInfo, modelName } from '@se/core';
-import type { Command } from 'commander';
 import { headOf } from '../data/dataset.js';
 import { loadDataset } from '../data/sources.js';
 import { limitDataset, recipeSpec } from '../experiment/bench.js';
@@ -11,18 +10,10 @@ import { resolveRecipe } from '../experiment/recipes.js';
 import { openRun } from '../train/open.js';
 import { type RunResult, runId } from '../train/run.js';
 import { evaluate, trainRun } from '../train/trainer.js';
-import {
-  addDataOptions,
-  addRecipeOptions,
-  checkNumbers,
-  type DataOptions,
-  numberOption,
-  printLine,
-  type RecipeOptions,
-} from './options.js';
+import { TRAIN_DEFAULTS } from './defaults.js';
+import { checkNumbers, type DataOptions, printLine, type RecipeOptions } from './options.js';
 
-/** Defaults of `se-zoo train`. */
-export const TRAIN_DEFAULTS = { seed: 1, epochs: 10 } as const;
+export { TRAIN_DEFAULTS };
 
 /** Options of {@link trainCommand}. */
 export interface TrainCommandOptions extends DataOptions, RecipeOptions {
@@ -93,43 +84,4 @@ export async function evalCommand(
   } finally {
     model.dispose();
   }
-}
-
-/** Adds `se-zoo train` and `se-zoo eval`. */
-export function addTrainCommands(program: Command): void {
-  const train = program
-    .command('train')
-    .description('train one model; rerunning the same command resumes it')
-    .requiredOption('--model <name>', 'registered model, e.g. seresnet20 (SE) or resnet20 (plain)')
-    .option('--se', 'train with SE blocks even if the model is a plain one')
-    .option('--no-se', 'train without SE blocks even if the model is an SE one')
-    .addOption(numberOption('seed', `seed (default ${TRAIN_DEFAULTS.seed})`))
-    .addOption(numberOption('epochs', `epochs (default ${TRAIN_DEFAULTS.epochs})`));
-  addRecipeOptions(train);
-  addDataOptions(train, { train: 'all', test: 'all' });
-  train
-    .option('--out <dir>', 'run directory (default results/train/<run>)')
-    .option('--overwrite', 'delete the run --out holds (another run) and start again')
-    .action(async (options: TrainCommandOptions) => {
-      const result = await trainCommand(options);
-      console.log(`${result.id}: test accuracy ${(100 * result.testAccuracy).toFixed(2)} %`);
-    });
-
-  program
-    .command('eval')
-    .description("test loss and accuracy of a run directory's checkpoint")
-    .argument('<run-dir>', 'a directory written by `se-zoo train`, `bench` or `ablate`')
-    .option('--data-dir <dir>', "directory with the dataset's standard files")
-    .addOption(
-      numberOption(
-        'testLimit',
-        'evaluate on the first n test images (default: those the run was tested on)',
-      ),
-    )
-    .action(async (dir: string, options: { dataDir?: string; testLimit?: number }) => {
-      const { loss, accuracy, images } = await evalCommand(dir, options.dataDir, options.testLimit);
-      console.log(
-        `test loss ${loss.toFixed(4)}, test accuracy ${(100 * accuracy).toFixed(2)} % on ${images} test images`,
-      );
-    });
 }

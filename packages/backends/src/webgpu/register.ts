@@ -101,8 +101,8 @@ const kernels = new KernelSet('webgpu', ENTRIES, stockWebGPUKernels);
 
 /**
  * Registers SE Zoo's training kernels on tfjs's webgpu backend (idempotent): tiled implicit-GEMM
- * convolution gradients in place of the stock ones (see {@link WEBGPU_KERNELS}), which are 10×
- * to 100× slower, the grouped convolution with its two gradients that @se/core's
+ * convolution gradients in place of the stock ones (see {@link WEBGPU_KERNELS}), which compute
+ * every output element with its own loop over the window, the grouped convolution with its two gradients that @se/core's
  * `groupedConv2d` runs as method `'kernel'`, and the fused optimizer update of
  * {@link sgdMomentumUpdate}. The webgpu backend's module (`@tensorflow/tfjs-backend-webgpu`) must be
  * imported first; {@link setBackend} does both.

@@ -69,17 +69,7 @@ export function mapsTorchWeights(layer: unknown): layer is MapsTorchWeights {
 /** A pair of integers given as one number or `[height, width]`. */
 export type IntPair = number | [number, number];
 
-/**
- * Expands an {@link IntPair} to `[height, width]`.
- *
- * @example
- * ```ts
- * import { pair } from '@se/core';
- *
- * pair(3); // [3, 3]
- * pair([3, 1]); // [3, 1]
- * ```
- */
+/** Expands an {@link IntPair} to `[height, width]`: `3` → `[3, 3]`. */
 export function pair(value: IntPair): [number, number] {
   return typeof value === 'number' ? [value, value] : value;
 }
