@@ -68,6 +68,26 @@ const work = mkdtempSync(join(tmpdir(), 'se-zoo-pack-'));
 const tarballs = join(work, 'tarballs');
 mkdirSync(tarballs);
 
+/**
+ * `npm install` of `specs` (tarballs, registry ranges) in the project `dir`, through the shared
+ * npm cache; `flags` come first (default: only errors are printed).
+ */
+function npmInstall(dir, specs, flags = ['--loglevel=error']) {
+  return spawnSync(
+    'npm',
+    [
+      'install',
+      ...flags,
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      `--cache=${npmCache}`,
+      ...specs,
+    ],
+    { cwd: dir, encoding: 'utf8', timeout: 300_000 },
+  );
+}
+
 const problems = [];
 const fail = (message) => {
   problems.push(message);
@@ -290,18 +310,7 @@ function mismatch(project, family) {
   manifest.dependencies = { '@se/core': `file:${core}` };
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   const { version } = JSON.parse(readFileSync(join(core, 'package.json'), 'utf8'));
-  const npm = spawnSync(
-    'npm',
-    [
-      'install',
-      '--dry-run',
-      '--no-audit',
-      '--no-fund',
-      '--prefer-offline',
-      `--cache=${npmCache}`,
-    ].concat([packed.get(family), TFJS]),
-    { cwd: dir, encoding: 'utf8', timeout: 300_000 },
-  );
+  const npm = npmInstall(dir, [packed.get(family), TFJS], ['--dry-run']);
   const output = `${npm.stdout}${npm.stderr}`;
   const peer = output.match(/Could not resolve dependency:\s*npm error (peer [^\n]+)/)?.[1];
   if (npm.status !== 0 && output.includes('ERESOLVE')) {
@@ -338,20 +347,7 @@ for (const { manifest } of manifests) {
     `${name}: npm install ${tarballNames.join(' ')} ${TFJS}` +
       (peers.length > 0 ? ` (peers ${peers.join(', ')} left to npm)` : ''),
   );
-  const npm = spawnSync(
-    'npm',
-    [
-      'install',
-      '--no-audit',
-      '--no-fund',
-      '--prefer-offline',
-      '--loglevel=error',
-      `--cache=${npmCache}`,
-      ...install.map((dep) => packed.get(dep)),
-      TFJS,
-    ],
-    { cwd: project, encoding: 'utf8', timeout: 300_000 },
-  );
+  const npm = npmInstall(project, [...install.map((dep) => packed.get(dep)), TFJS]);
   if (npm.status !== 0) {
     fail(`${name}: npm install failed:\n${npm.stdout}${npm.stderr}`);
     continue;
@@ -434,20 +430,7 @@ async function readmeProject() {
     "await import('./fast-init.mjs');\nawait import(process.argv[2]);\nprocess.exit(0);\n",
   );
   console.log(`README snippets: npm install of all ${names.length} tarballs and ${TFJS}`);
-  const npm = spawnSync(
-    'npm',
-    [
-      'install',
-      '--no-audit',
-      '--no-fund',
-      '--prefer-offline',
-      '--loglevel=error',
-      `--cache=${npmCache}`,
-      ...names.map((name) => packed.get(name)),
-      TFJS,
-    ],
-    { cwd: project, encoding: 'utf8', timeout: 300_000 },
-  );
+  const npm = npmInstall(project, [...names.map((name) => packed.get(name)), TFJS]);
   if (npm.status !== 0) {
     fail(`README project: npm install failed:\n${npm.stdout}${npm.stderr}`);
     return;
