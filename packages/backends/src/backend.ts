@@ -26,6 +26,7 @@ import {
   isNode,
 } from './node.js';
 import { registerWasmKernels } from './wasm/register.js';
+import { startNativeKernels } from './wasm/native/module.js';
 import { installThreadedWasm, wasmBinaryDir } from './wasm/threads.js';
 import {
   installNodeWebGPU,
@@ -336,6 +337,9 @@ export async function setBackend(
     }
     if (!(await activate(name))) throw startFailed(name, isBrowser());
     chosen = name;
+  }
+  if (chosen === 'wasm' && withKernels) {
+    await startNativeKernels(tf.backend(), getThreadsCount());
   }
   const info: BackendInfo = await describeBackend();
   if (passedOver.length > 0) info.passedOver = passedOver;

@@ -69,6 +69,10 @@ const CONVS: [number[], number[], number | [number, number], Pad][] = [
       [0, 0],
     ],
   ],
+  // Batch 1, channel counts that are not multiples of 4 or 8, tiles that end mid-row.
+  [[1, 5, 7, 13], [3, 3, 13, 17], 1, 'same'],
+  [[3, 11, 6, 9], [3, 3, 9, 10], 2, 'same'],
+  [[1, 6, 5, 1], [5, 3, 1, 7], [1, 2], 'valid'],
   // Small maps where taps only read padding (cropped taps).
   [[2, 1, 1, 5], [3, 3, 5, 4], 1, 'same'],
   [[2, 2, 3, 5], [3, 3, 5, 4], 2, 'same'],
@@ -89,7 +93,7 @@ const label = (c: (typeof CONVS)[number]) =>
   `${c[0].join('×')} * ${c[1].join('×')}, stride ${c[2]}, ${JSON.stringify(c[3])}`;
 
 describe('convolution gradients (Conv2DBackpropInput, Conv2DBackpropFilter) and forward', () => {
-  for (const method of ['auto', 'conv', 'gemm', 'gemmT'] as ConvMethod[]) {
+  for (const method of ['native', 'xnnpack', 'conv', 'gemm', 'gemmT'] as ConvMethod[]) {
     describe(`method ${method}`, () => {
       beforeAll(() => {
         convMethods.forward = method;

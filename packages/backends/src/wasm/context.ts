@@ -99,7 +99,13 @@ export class WasmOps {
     return new Uint32Array(this.buffer(), this.offset(x), sizeOf(x.shape));
   }
 
-  private offset(x: tf.TensorInfo): number {
+  /** Like {@link WasmOps.f32}, for int32 data (index tables of SE Zoo's native kernels). */
+  i32(x: tf.TensorInfo): Int32Array {
+    return new Int32Array(this.buffer(), this.offset(x), sizeOf(x.shape));
+  }
+
+  /** The byte offset of a tensor's data in the backend's memory. */
+  offset(x: tf.TensorInfo): number {
     const data = this.backend.dataIdMap.get(x.dataId);
     if (!data) throw new Error('tensor is not on the wasm backend');
     return data.memoryOffset;

@@ -24,27 +24,32 @@ import {
   liveTaps,
 } from './geometry.js';
 import { cropNHWC, gatherTaps, zeroStuff } from './layout.js';
+import { nativeConv, nativeFilterGradient, nativeInputGradient } from './native/conv-kernels.js';
+import { type NativeKernels, nativeKernels } from './native/module.js';
 
 /**
- * How a convolution kernel computes: `'conv'` on XNNPACK's convolution, `'gemm'` as im2col (or
+ * How a convolution kernel computes: `'native'` on SE Zoo's own WebAssembly kernels (an implicit
+ * GEMM, or outer products for the filter gradient, on the tensors in place), `'conv'` on XNNPACK's convolution, `'gemm'` as im2col (or
  * col2im) and a product with the weights on the right, `'gemmT'` as a product with the weights on
- * the left (nothing of them packed), `'auto'` by a cost model of the three.
+ * the left (nothing of them packed), `'xnnpack'` by a cost model of the three, `'auto'` `'native'` where
+ * it runs, else `'xnnpack'`.
  */
-export type ConvMethod = 'auto' | 'conv' | 'gemm' | 'gemmT';
+export type ConvMethod = 'auto' | 'native' | 'xnnpack' | 'conv' | 'gemm' | 'gemmT';
 
 /** The method of each of SE Zoo's wasm convolution kernels; see {@link convMethods}. */
 export interface ConvMethods {
-  /** `Conv2D` and `FusedConv2D`: `'conv'` or `'gemm'`. */
+  /** `Conv2D` and `FusedConv2D`: `'native'`, `'conv'` or `'gemm'`. */
   forward: ConvMethod;
-  /** `Conv2DBackpropInput`: `'conv'`, `'gemm'` or `'gemmT'`. */
+  /** `Conv2DBackpropInput`: `'native'`, `'conv'`, `'gemm'` or `'gemmT'`. */
   input: ConvMethod;
-  /** `Conv2DBackpropFilter`: `'conv'` or `'gemmT'`. */
+  /** `Conv2DBackpropFilter`: `'native'`, `'conv'` or `'gemmT'`. */
   filter: ConvMethod;
 }
 
 /**
- * How SE Zoo's wasm convolution kernels compute. `'auto'` (the default) picks per call by a
- * cost model measured on x86; pin a method to benchmark it.
+ * How SE Zoo's wasm convolution kernels compute. `'auto'` (the default) takes `'native'` where
+ * SE Zoo's WebAssembly kernels run and otherwise picks per call by a cost model measured on x86;
+ * pin a method to benchmark it.
  */
 export const convMethods: ConvMethods = {
   forward: 'auto',
@@ -115,6 +120,7 @@ type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.N
 
 /** Estimated nanoseconds of each method, from measured rates on this kind of CPU. */
 interface Costs {
+  native: number;
   conv: number;
   gemm: number;
   gemmT: number;
@@ -129,12 +135,35 @@ const NS_PACK_CONV = 10;
 const NS_COPY = 1;
 const NS_STRIDED = 3;
 const NS_GATHER = 3.5;
+// SE Zoo's implicit GEMM measured ~1.2× the time of XNNPACK's convolution at the same FLOPs; its
+// weight packing is a copy.
+const NATIVE_FLOP_FACTOR = 1.2;
 
-/** The cheapest method by the cost model, unless a benchmark pinned one. */
-function chooseMethod(pinned: ConvMethod, costs: Costs, allowed: (keyof Costs)[]): keyof Costs {
-  if (pinned !== 'auto' && allowed.includes(pinned)) return pinned;
-  let best = allowed[0] ?? 'conv';
-  for (const m of allowed) if (costs[m] < costs[best]) best = m;
+/** SE Zoo's own kernels, when the method allows them and they run on this backend. */
+function native(ops: WasmOps, pinned: ConvMethod): NativeKernels | null {
+  return pinned === 'auto' || pinned === 'native' ? nativeKernels(ops.backend) : null;
+}
+
+/** The estimated cost of SE Zoo's implicit GEMM (forward or input gradient). */
+function nativeCost(z: ReturnType<typeof sizes>): number {
+  return z.flops * NS_FLOP * NATIVE_FLOP_FACTOR + z.weights * NS_COPY;
+}
+
+/**
+ * The cheapest method by the cost model, unless a benchmark pinned one; `'native'` competes
+ * when SE Zoo's kernels run here (`k`) and the pin allows them.
+ */
+function chooseMethod(
+  pinned: ConvMethod,
+  costs: Costs,
+  allowed: (keyof Costs)[],
+  k: NativeKernels | null = null,
+): keyof Costs {
+  if (pinned === 'native' && k) return 'native';
+  if (allowed.includes(pinned as keyof Costs)) return pinned as keyof Costs;
+  const candidates: (keyof Costs)[] = k ? ['native', ...allowed] : allowed;
+  let best = candidates[0] ?? 'conv';
+  for (const m of candidates) if (costs[m] < costs[best]) best = m;
   return best;
 }
 
@@ -172,12 +201,15 @@ export function conv2dBackpropFilter(args: KernelArgs): tf.TensorInfo {
   const filterShape = args.attrs.filterShape as number[];
   const g = convGeometry(x.shape, filterShape, args.attrs);
   return ops.scope(() => {
+    const k = native(ops, convMethods.filter);
+    if (k) return nativeFilterGradient(ops, k, x, dy, g);
     const t = tapsOf(g);
     if (!t) return ops.alloc(filterShape, true);
     const z = sizes(g, t);
     const method = chooseMethod(
       convMethods.filter,
       {
+        native: Number.POSITIVE_INFINITY,
         // Two transposes of the operands, the filter-sized packing of dy, the product.
         conv: z.flops * NS_FLOP * 2 + (z.input + z.output) * NS_STRIDED + z.output * NS_PACK_CONV,
         gemm: Number.POSITIVE_INFINITY,
@@ -276,9 +308,11 @@ export function conv2dBackpropInput(args: KernelArgs): tf.TensorInfo {
     if (!t) return ops.alloc(inputShape, true);
     const z = sizes(g, t);
     const stuffed = g.h.stride * g.w.stride;
+    const k = native(ops, convMethods.input);
     const method = chooseMethod(
       convMethods.input,
       {
+        native: nativeCost(z),
         conv:
           z.flops * NS_FLOP * stuffed +
           z.weights * (NS_STRIDED + NS_PACK_CONV) +
@@ -292,7 +326,9 @@ export function conv2dBackpropInput(args: KernelArgs): tf.TensorInfo {
       },
       // 'gemm' only when pinned: its col2im scatter measured slower than the model assumes.
       convMethods.input === 'gemm' ? ['gemm'] : ['conv', 'gemmT'],
+      k,
     );
+    if (method === 'native' && k) return nativeInputGradient(ops, k, dy, filter, g);
     const rows = z.output / g.outChannels;
     const dy2d = ops.reshape(dy, [rows, g.outChannels]);
     if (method === 'gemm') {
@@ -362,17 +398,21 @@ export function makeConv(kernelName: 'Conv2D' | 'FusedConv2D') {
     const plain =
       Object.values(extra).every((v) => v == null) &&
       (attrs.activation == null || attrs.activation === 'linear');
+    const k = plain ? native(ops, convMethods.forward) : null;
     const z = sizes(g, t);
     const all = tapCount(t) === g.h.kernel * g.w.kernel;
     const method = chooseMethod(
       convMethods.forward,
       {
+        native: nativeCost(z),
         conv: z.flops * NS_FLOP + z.weights * (NS_PACK_CONV + (all ? 0 : NS_COPY)),
         gemm: z.flops * NS_FLOP + z.weights * NS_PACK_GEMM + z.cols * NS_COPY * 2,
         gemmT: Number.POSITIVE_INFINITY,
       },
       plain ? ['conv', 'gemm'] : ['conv'],
+      k,
     );
+    if (method === 'native' && k) return ops.scope(() => nativeConv(ops, k, x, filter, g));
     if (method === 'conv' && all) return ops.run(kernelName, args.inputs, attrs);
     return ops.scope(() => {
       if (method === 'gemm') {

@@ -1,6 +1,8 @@
 // Small kernels whose stock wasm versions copy or index element by element.
 import type * as tf from '@tensorflow/tfjs';
 import { asWasm, sizeOf, WasmOps } from './context.js';
+import { nativeKernels } from './native/module.js';
+import { nativeSgdMomentum } from './native/sgd.js';
 
 /**
  * `Identity` (what `tf.clone` and same-dtype casts run) shares the data and counts a reference,
@@ -114,4 +116,52 @@ export function makeMatMul(kernelName: 'BatchMatMul' | '_FusedMatMul') {
       ),
     );
   };
+}
+
+/**
+ * SE Zoo's fused SGD-with-momentum update (`sgdMomentumUpdate`) of one weight in one pass (SE
+ * Zoo's WebAssembly kernel on every thread, else JavaScript): the new velocity `m·v + g + wd·w` and the new weight `w − lr·v'`, where the composite
+ * form runs six elementwise kernels (and their bookkeeping) per weight and step.
+ */
+export function sgdMomentumStep(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs: tf.NamedAttrMap;
+}): tf.TensorInfo[] {
+  const backend = asWasm(args.backend);
+  const ops = new WasmOps(backend);
+  const { value, velocity, grad } = args.inputs as Record<string, tf.TensorInfo>;
+  const { learningRate, momentum, weightDecay } = args.attrs as Record<string, number>;
+  const k = nativeKernels(backend);
+  if (k) {
+    return nativeSgdMomentum(
+      ops,
+      k,
+      value as tf.TensorInfo,
+      velocity as tf.TensorInfo,
+      grad as tf.TensorInfo,
+      [learningRate as number, momentum as number, weightDecay as number],
+    );
+  }
+  const shape = (value as tf.TensorInfo).shape;
+  const newValue = backend.makeOutput([...shape], 'float32');
+  const newVelocity = backend.makeOutput([...shape], 'float32');
+  const w = ops.f32(value as tf.TensorInfo);
+  const v = ops.f32(velocity as tf.TensorInfo);
+  const g = ops.f32(grad as tf.TensorInfo);
+  const w2 = ops.f32(newValue);
+  const v2 = ops.f32(newVelocity);
+  // Rounded to float32 after each operation, as the composite form is: the same bits.
+  const f = Math.fround;
+  const lr = f(learningRate as number);
+  const m = f(momentum as number);
+  const wd = f(weightDecay as number);
+  for (let i = 0; i < w.length; i++) {
+    const wi = w[i] as number;
+    const gi = wd !== 0 ? f((g[i] as number) + f(wi * wd)) : (g[i] as number);
+    const vi = f(f(m * (v[i] as number)) + gi);
+    v2[i] = vi;
+    w2[i] = f(wi - f(vi * lr));
+  }
+  return [newValue, newVelocity];
 }

@@ -5,7 +5,8 @@ import { fusedBatchNorm, makeChannelBinary } from './channelwise.js';
 import { stockKernels } from './context.js';
 import { conv2dBackpropFilter, conv2dBackpropInput, makeConv } from './conv.js';
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from './depthwise.js';
-import { identity, makeMatMul, tile } from './misc.js';
+import { SGD_MOMENTUM_KERNEL } from '../sgd.js';
+import { identity, makeMatMul, sgdMomentumStep, tile } from './misc.js';
 import { avgPoolGrad, maxPoolGrad } from './pool.js';
 import { mean, sum } from './reduce.js';
 
@@ -124,6 +125,13 @@ const ENTRIES: Entry[] = [
       'a map and a per-channel ([C] or [N,1,1,C]) operand with at most 32 channels: the operand tiled, then the stock same-shape kernel',
     kernelFunc: makeChannelBinary(kernelName) as tf.KernelFunc,
   })),
+  {
+    kernelName: SGD_MOMENTUM_KERNEL,
+    change: 'added',
+    method:
+      "sgdMomentumUpdate's whole update of one weight in one JavaScript pass (the composite form is six elementwise kernels)",
+    kernelFunc: sgdMomentumStep as unknown as tf.KernelFunc,
+  },
   {
     kernelName: BATCH_NORM_SUMS,
     change: 'added',

@@ -1,0 +1,193 @@
+// SE Zoo's own WebAssembly kernels (kernels.c), instantiated on the memory of tfjs's wasm backend so
+// that they read and write its tensors in place. One instance per backend module; the build
+// (SIMD or relaxed SIMD, unshared or shared memory) is the one the runtime and the memory take.
+import { asWasm, type WasmBackendLike } from '../context.js';
+import { NATIVE_BINARIES } from './binaries.js';
+import { KernelThreads } from './threads.js';
+
+type Ptr = number;
+
+/** The functions kernels.c exports (pointers are byte offsets into the backend's memory). */
+export interface NativeExports {
+  pack_panels(w: Ptr, out: Ptr, k: number, n: number, taps: number, transposeTaps: number): void;
+  conv_gemm(
+    x: Ptr,
+    packed: Ptr,
+    y: Ptr,
+    zero: Ptr,
+    dummy: Ptr,
+    scratch: Ptr,
+    ihCount: number,
+    iwCount: number,
+    cIn: number,
+    ohCount: number,
+    owCount: number,
+    oc: number,
+    kh: number,
+    kw: number,
+    tabH: Ptr,
+    tabW: Ptr,
+    orderH: Ptr,
+    orderW: Ptr,
+    mBegin: number,
+    mEnd: number,
+  ): void;
+  conv_filter_grad(
+    x: Ptr,
+    dy: Ptr,
+    dw: Ptr,
+    ihCount: number,
+    iwCount: number,
+    cIn: number,
+    ohCount: number,
+    owCount: number,
+    oc: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    ph: number,
+    pw: number,
+    dh: number,
+    dw_: number,
+    rowBegin: number,
+    rowEnd: number,
+  ): void;
+  sgd_momentum(
+    w: Ptr,
+    velocity: Ptr,
+    grad: Ptr,
+    wOut: Ptr,
+    vOut: Ptr,
+    params: Ptr,
+    begin: number,
+    end: number,
+  ): void;
+}
+
+/** SE Zoo's kernels on one backend's memory. */
+export interface NativeKernels {
+  exports: NativeExports;
+  /** The compiled module, to instantiate again on the same memory (worker threads). */
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  /** The build: fused multiply-adds (relaxed SIMD), shared memory (tfjs's threaded build). */
+  relaxed: boolean;
+  shared: boolean;
+  /** Worker threads on the same memory, once {@link startNativeKernels} started them. */
+  threads: KernelThreads | null;
+}
+
+type Variant = keyof typeof NATIVE_BINARIES;
+
+const compiled = new Map<Variant, WebAssembly.Module>();
+const instances = new WeakMap<object, NativeKernels | null>();
+let relaxedSupport: boolean | undefined;
+
+function bytesOf(variant: Variant): Uint8Array<ArrayBuffer> {
+  const text = atob(NATIVE_BINARIES[variant]);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+/** Whether this runtime runs relaxed SIMD (Node ≥ 22, Chrome ≥ 114). */
+function relaxedSimd(): boolean {
+  relaxedSupport ??= WebAssembly.validate(bytesOf('relaxed'));
+  return relaxedSupport;
+}
+
+function variantFor(shared: boolean): Variant {
+  const base = relaxedSimd() ? 'relaxed' : 'simd';
+  return shared ? `${base}Shared` : base;
+}
+
+/**
+ * Compiles the builds this runtime can use ahead of time, asynchronously: browsers refuse to
+ * compile modules over 4 KB synchronously on the main thread.
+ */
+export async function compileNativeKernels(): Promise<void> {
+  for (const shared of [false, true]) {
+    const variant = variantFor(shared);
+    if (!compiled.has(variant)) compiled.set(variant, await WebAssembly.compile(bytesOf(variant)));
+  }
+}
+
+/** The memory of tfjs's wasm module: its threaded build imports it, the other exports it. */
+function memoryOf(wasm: WasmBackendLike['wasm']): WebAssembly.Memory | null {
+  if (wasm.wasmMemory instanceof WebAssembly.Memory) return wasm.wasmMemory;
+  const exports = (wasm as { asm?: Record<string, unknown> }).asm ?? {};
+  for (const value of Object.values(exports)) {
+    if (value instanceof WebAssembly.Memory) return value;
+  }
+  return null;
+}
+
+/**
+ * SE Zoo's kernels on `backend`'s memory, or null where they cannot run (no SIMD, a memory that
+ * tfjs does not expose, a browser main thread before {@link compileNativeKernels}).
+ */
+export function nativeKernels(backend: WasmBackendLike): NativeKernels | null {
+  const key = backend.wasm as object;
+  const known = instances.get(key);
+  if (known !== undefined) return known;
+  const memory = memoryOf(backend.wasm);
+  if (!memory) {
+    instances.set(key, null);
+    return null;
+  }
+  const shared =
+    typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  const variant = variantFor(shared);
+  let module = compiled.get(variant);
+  if (!module) {
+    try {
+      module = new WebAssembly.Module(bytesOf(variant));
+    } catch {
+      // A browser's main thread before compileNativeKernels: the stock path for now.
+      return null;
+    }
+    compiled.set(variant, module);
+  }
+  let result: NativeKernels | null = null;
+  try {
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    result = {
+      exports: instance.exports as unknown as NativeExports,
+      module,
+      memory,
+      relaxed: variant.startsWith('relaxed'),
+      shared,
+      threads: null,
+    };
+  } catch {
+    // A memory whose limits the build does not accept.
+  }
+  instances.set(key, result);
+  return result;
+}
+
+/**
+ * Prepares SE Zoo's kernels on the active wasm backend: compiles them, and in Node with tfjs's
+ * threaded build starts `threads − 1` worker threads on the backend's memory (waiting until they
+ * are ready). Returns the kernels, or null where they cannot run.
+ */
+export async function startNativeKernels(
+  backend: unknown,
+  threads: number,
+): Promise<NativeKernels | null> {
+  try {
+    await compileNativeKernels();
+  } catch {
+    return null;
+  }
+  const kernels = nativeKernels(asWasm(backend));
+  if (!kernels || kernels.threads || threads < 2) return kernels;
+  const pool = await KernelThreads.start(kernels, threads);
+  if (!pool) return kernels;
+  for (let waited = 0; !pool.ready && waited < 10_000; waited += 10) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  kernels.threads = pool;
+  return kernels;
+}
