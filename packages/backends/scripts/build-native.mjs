@@ -39,7 +39,11 @@ try {
     for (const shared of [false, true]) {
       const object = join(temp, 'kernels.o');
       const wasm = join(temp, 'kernels.wasm');
-      const flags = [...compile, ...(relaxed ? ['-mrelaxed-simd'] : []), ...(shared ? ['-matomics'] : [])];
+      const flags = [
+        ...compile,
+        ...(relaxed ? ['-mrelaxed-simd'] : []),
+        ...(shared ? ['-matomics'] : []),
+      ];
       execFileSync(cc, [...flags, '-c', join(dir, 'kernels.c'), '-o', object]);
       execFileSync(ld, [...link, ...(shared ? ['--shared-memory'] : []), '-o', wasm, object]);
       const bytes = readFileSync(wasm);
@@ -76,11 +80,17 @@ const text = lines.join('\n');
 if (check) {
   const current = readFileSync(out, 'utf8');
   if (current !== text) {
-    console.error('src/wasm/native/binaries.ts is not the build of kernels.c: run node scripts/build-native.mjs');
+    console.error(
+      'src/wasm/native/binaries.ts is not the build of kernels.c: run node scripts/build-native.mjs',
+    );
     process.exit(1);
   }
   console.log('binaries.ts is the build of kernels.c');
 } else {
   writeFileSync(out, text);
-  console.log(`wrote ${out} (${Object.values(builds).map((b) => b.length).join(', ')} base64 chars)`);
+  console.log(
+    `wrote ${out} (${Object.values(builds)
+      .map((b) => b.length)
+      .join(', ')} base64 chars)`,
+  );
 }

@@ -25,8 +25,8 @@ import {
   isMissingPackage,
   isNode,
 } from './node.js';
-import { registerWasmKernels } from './wasm/register.js';
 import { startNativeKernels } from './wasm/native/module.js';
+import { registerWasmKernels } from './wasm/register.js';
 import { installThreadedWasm, wasmBinaryDir } from './wasm/threads.js';
 import {
   installNodeWebGPU,

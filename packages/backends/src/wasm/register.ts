@@ -1,11 +1,11 @@
 import type * as tf from '@tensorflow/tfjs';
 import { KernelSet } from '../kernel-set.js';
+import { SGD_MOMENTUM_KERNEL } from '../sgd.js';
 import { BATCH_NORM_SUMS, batchNormGradSums } from './batch-norm.js';
 import { fusedBatchNorm, makeChannelBinary } from './channelwise.js';
 import { stockKernels } from './context.js';
 import { conv2dBackpropFilter, conv2dBackpropInput, makeConv } from './conv.js';
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from './depthwise.js';
-import { SGD_MOMENTUM_KERNEL } from '../sgd.js';
 import { identity, makeMatMul, sgdMomentumStep, tile } from './misc.js';
 import { avgPoolGrad, maxPoolGrad } from './pool.js';
 import { mean, sum } from './reduce.js';

@@ -83,9 +83,7 @@ function gemm(
   const zero = ops.alloc([cIn], true);
   const pool = parallelPool(k, 2 * g.batch * oh * ow * kRows * oc);
   const parts = pool?.count ?? 1;
-  const scratches = Array.from({ length: parts }, () =>
-    ops.alloc([(TILE + 1) * taps + 4 * TILE]),
-  );
+  const scratches = Array.from({ length: parts }, () => ops.alloc([(TILE + 1) * taps + 4 * TILE]));
   const tabH = int32Table(ops, tables.h);
   const tabW = int32Table(ops, tables.w);
   const orderH = tables.orderH ? int32Table(ops, tables.orderH) : null;
@@ -186,20 +184,24 @@ export function nativeFilterGradient(
 ): tf.TensorInfo {
   const shape = [g.h.kernel, g.w.kernel, g.inChannels, g.outChannels];
   const rows = g.batch * g.h.out;
+  const units = g.h.kernel * g.w.kernel * Math.ceil(g.outChannels / PANEL);
   const pool = parallelPool(
     k,
     2 * rows * g.w.out * g.h.kernel * g.w.kernel * g.inChannels * g.outChannels,
   );
   const parts = pool?.count ?? 1;
-  // Each thread adds into its own zeroed filter; the first is the result.
-  const partials = Array.from({ length: parts }, () => ops.alloc(shape, true));
+  // Threads take whole units of the filter (taps × 8 output channels) when there are enough to
+  // balance; otherwise rows of the output, each thread adding into its own zeroed filter.
+  const byUnits = units >= 4 * parts;
+  const partials = Array.from({ length: byUnits ? 1 : parts }, () => ops.alloc(shape, true));
   const dw = partials[0] as tf.TensorInfo;
   const args = (part: number) => {
-    const [begin, end] = share(rows, parts, part, 1);
+    const [rowBegin, rowEnd] = byUnits ? [0, rows] : share(rows, parts, part, 1);
+    const [unitBegin, unitEnd] = byUnits ? share(units, parts, part, 1) : [0, units];
     return [
       ops.offset(x),
       ops.offset(dy),
-      ops.offset(partials[part] as tf.TensorInfo),
+      ops.offset((partials[part] ?? dw) as tf.TensorInfo),
       g.h.size,
       g.w.size,
       g.inChannels,
@@ -214,18 +216,18 @@ export function nativeFilterGradient(
       g.w.padBefore,
       g.h.dilation,
       g.w.dilation,
-      begin,
-      end,
+      rowBegin,
+      rowEnd,
+      unitBegin,
+      unitEnd,
     ];
   };
   if (pool) pool.run('conv_filter_grad', args);
   else (k.exports.conv_filter_grad as (...a: number[]) => void)(...args(0));
-  if (parts > 1) {
+  for (const partial of partials.slice(1)) {
     const sum = ops.f32(dw);
-    for (const partial of partials.slice(1)) {
-      const values = ops.f32(partial);
-      for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) + (values[i] as number);
-    }
+    const values = ops.f32(partial);
+    for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) + (values[i] as number);
   }
   return dw;
 }

@@ -251,14 +251,21 @@ static inline __attribute__((always_inline)) void dw_block(
 /**
  * Adds to `dw` (`[kh, kw, c_in, oc]`) the filter gradient of output rows `[row_begin, row_end)`
  * (row = n·oh_count + oh): `dw[i, j, c, o] += Σ x[n, oh·sh − ph + i·dh, ow·sw − pw + j·dw, c] ·
- * dy[n, oh, ow, o]`.
+ * dy[n, oh, ow, o]`, for the units `[unit_begin, unit_end)` of the filter only, unit `(i·kw + j)·
+ * ⌈oc/8⌉ + o/8` being tap `(i, j)` and output channels `o .. o+7`: threads split the work by
+ * units (each writes its own part of `dw`) or by rows (each adds into its own `dw`).
  */
 EXPORT(conv_filter_grad)
 void conv_filter_grad(const f32 *x, const f32 *dy, f32 *dw, int ih_count, int iw_count, int c_in,
                       int oh_count, int ow_count, int oc, int kh, int kw, int sh, int sw, int ph,
-                      int pw, int dh, int dwl, int row_begin, int row_end) {
-  // Rows per chunk: about 256 pixels, so a chunk of x and dy stays in cache across the tiles.
-  int chunk = 256 / ow_count;
+                      int pw, int dh, int dwl, int row_begin, int row_end, int unit_begin,
+                      int unit_end) {
+  const int col_blocks = (oc + 7) >> 3;
+  // Rows per chunk: a chunk of x and dy stays in the L1 cache across the tiles.
+#ifndef DW_CHUNK_FLOATS
+#define DW_CHUNK_FLOATS 32768
+#endif
+  int chunk = DW_CHUNK_FLOATS / ((c_in + oc) * ow_count);
   if (chunk < 1) chunk = 1;
   for (int r0 = row_begin; r0 < row_end; r0 += chunk) {
     const int r1 = r0 + chunk < row_end ? r0 + chunk : row_end;
@@ -271,6 +278,8 @@ void conv_filter_grad(const f32 *x, const f32 *dy, f32 *dw, int ih_count, int iw
         const int xstep = sw * c_in;
         f32 *dtap = dw + (long)(i * kw + j) * c_in * oc;
         for (int col = 0; col < oc; col += 8) {
+          const int unit = (i * kw + j) * col_blocks + (col >> 3);
+          if (unit < unit_begin || unit >= unit_end) continue;
           const int cols = oc - col < 8 ? oc - col : 8;
 #define BLOCK(R)                                                                             \
   dw_block(R, dtap + (long)c * oc + col, oc, cols, x, dy, c, col, r0, r1, oh_count, ow_count, \

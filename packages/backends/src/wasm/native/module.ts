@@ -52,6 +52,8 @@ export interface NativeExports {
     dw_: number,
     rowBegin: number,
     rowEnd: number,
+    unitBegin: number,
+    unitEnd: number,
   ): void;
   sgd_momentum(
     w: Ptr,

@@ -42,7 +42,6 @@ for (;;) {
 
 interface WorkerLike {
   unref(): void;
-  terminate(): unknown;
 }
 
 /** The worker threads of one backend's kernels. */
@@ -115,21 +114,28 @@ export class KernelThreads {
     }
     Atomics.store(ctl, 0, generation);
     Atomics.notify(ctl, 0);
-    (this.kernels.exports[fn] as (...a: number[]) => void)(...argsOf(0));
+    // Even when this thread's part fails, wait for the workers before the next call's arguments.
+    let failure: unknown = null;
+    try {
+      (this.kernels.exports[fn] as (...a: number[]) => void)(...argsOf(0));
+    } catch (error) {
+      failure = error ?? new Error(`${fn} failed`);
+    }
     for (let w = 0; w < this.workers.length; w++) {
       const base = 1 + w * SLOT;
-      while (Atomics.load(ctl, base + 1) !== generation) {
-        if (Atomics.wait(ctl, base + 1, Atomics.load(ctl, base + 1), 600_000) === 'timed-out') {
+      for (;;) {
+        // Wait on the value read, not on a second read: the worker may finish in between.
+        const done = Atomics.load(ctl, base + 1);
+        if (done === generation) break;
+        if (Atomics.wait(ctl, base + 1, done, 600_000) === 'timed-out') {
           throw new Error(`SE Zoo's wasm kernel thread ${w + 1} did not finish ${fn}`);
         }
       }
-      if (ctl[base + 2]) throw new Error(`SE Zoo's wasm kernel ${fn} failed on thread ${w + 1}`);
+      if (ctl[base + 2] && !failure) {
+        failure = new Error(`SE Zoo's wasm kernel ${fn} failed on thread ${w + 1}`);
+      }
     }
-  }
-
-  /** Stops the workers. */
-  stop(): void {
-    for (const worker of this.workers) worker.terminate();
+    if (failure) throw failure;
   }
 }
 
@@ -148,4 +154,3 @@ export function share(total: number, parts: number, part: number, align: number)
   const to = Math.round((blocks * (part + 1)) / parts) * align;
   return [Math.min(from, total), Math.min(to, total)];
 }
-
