@@ -214,39 +214,50 @@ describe('broadcasting Multiply, Add and Sub of a map and a per-channel operand'
       shapes: number[][],
       fast: boolean,
     ) => expectLikeCpu(f, shapes, fast, tiled, 0);
-    it(`${name}: map ∘ [C], [C] ∘ map, [1, 1, 1, C], rank-2 maps`, async () => {
-      await check((x, v) => op(x, v), [[4, 24, 24, 13], [13]], true);
-      await check((x, v) => op(v, x), [[2, 16, 16, 32], [32]], true);
-      await check(
+    /** SE Zoo's WebAssembly kernel: no stock kernel runs at all, same values. */
+    const native = (f: (x: tf.Tensor, v: tf.Tensor) => tf.Tensor, shapes: number[][]) =>
+      expectLikeCpu(f, shapes, false, [kernel, () => true], 0);
+    it(`${name}: channels in fours, SE Zoo's kernel in one pass: [C], [1, 1, 1, C], rank 2`, async () => {
+      await native((x, v) => op(x, v), [[4, 24, 24, 12], [12]]);
+      await native((x, v) => op(v, x), [[2, 16, 16, 32], [32]]);
+      await native((x, v) => op(x, v), [[1, 16, 32, 64], [64]]);
+      await native(
         (x, v) => op(x, v),
         [
           [2, 32, 32, 16],
           [1, 1, 1, 16],
         ],
-        true,
       );
-      await check((x, v) => op(v, x), [[4096, 10], [10]], true);
+      await native((x, v) => op(v, x), [[4096, 8], [8]]);
     });
-    it(`${name}: per-sample gate [N, 1, 1, C], either side`, async () => {
-      await check(
-        (x, s) => op(x, s),
-        [
-          [8, 32, 32, 16],
-          [8, 1, 1, 16],
-        ],
-        true,
-      );
+    it(`${name}: per-sample gate [N, 1, 1, C], either side, SE Zoo's kernel`, async () => {
+      for (const [x, s] of [
+        [0, 1],
+        [1, 0],
+      ] as const) {
+        await native(
+          (...t) => op(t[x] as tf.Tensor, t[s] as tf.Tensor),
+          [
+            [8, 32, 32, 16],
+            [8, 1, 1, 16],
+          ],
+        );
+      }
+    });
+    it(`${name}: other channel counts: the operand tiled, then the stock kernel`, async () => {
+      await check((x, v) => op(x, v), [[4, 24, 24, 13], [13]], true);
+      await check((x, v) => op(v, x), [[4096, 10], [10]], true);
       await check(
         (x, s) => op(s, x),
         [
-          [8, 32, 32, 16],
-          [8, 1, 1, 16],
+          [8, 32, 32, 7],
+          [8, 1, 1, 7],
         ],
         true,
       );
     });
-    it(`${name}: stock kernel for wide channels, small maps, other broadcasts`, async () => {
-      await check((x, v) => op(x, v), [[1, 16, 32, 64], [64]], false);
+    it(`${name}: stock kernel for wide odd channels, small maps, other broadcasts`, async () => {
+      await check((x, v) => op(x, v), [[1, 16, 32, 66], [66]], false);
       await check((x, v) => op(x, v), [[2, 8, 8, 16], [16]], false);
       await check(
         (x, v) => op(x, v),

@@ -8,7 +8,7 @@ import { asWasm } from '../src/wasm/context.js';
 import { type ConvMethod, convMethods } from '../src/wasm/conv.js';
 import { nativeKernels } from '../src/wasm/native/module.js';
 import { CONVS, label, type Pad } from './conv-cases.js';
-import { data, expectSameAsCpu } from './helpers.js';
+import { data, expectSameAsCpu, relativeError } from './helpers.js';
 
 /** Convolutions big enough to be split over threads: by filter units, then by output rows. */
 const SPLIT: [number[], number[], number, Pad][] = [
@@ -64,6 +64,48 @@ export function nativeSuite(threads: number): void {
         );
       }
     });
+  });
+
+  describe('per-channel sums and means (batch-norm statistics, SE squeezes) equal the cpu backend’s', () => {
+    // Channels: 16s, then 4s; large enough that two threads split rows (one slice) or slices.
+    for (const [shape, axes] of [
+      [
+        [64, 28, 28, 20],
+        [0, 1, 2],
+      ],
+      [
+        [64, 14, 14, 12],
+        [1, 2],
+      ],
+      [
+        [3, 5, 7, 16],
+        [1, 2],
+      ],
+      [
+        [2, 9, 9, 36],
+        [0, 1, 2],
+      ],
+    ] as [number[], number[]][]) {
+      it(`${shape.join('×')} over axes ${axes.join(',')}`, async () => {
+        const f = (x: tf.Tensor) => tf.add(tf.sum(x, axes), tf.mul(tf.mean(x, axes, true), 3));
+        const values = async (backend: string) => {
+          if (backend === 'wasm') await setBackend('wasm', { threads, quiet: true });
+          else await tf.setBackend(backend);
+          const x = tf.tensor(
+            data(
+              shape.reduce((a, b) => a * b, 1),
+              7,
+            ),
+            shape,
+          );
+          const y = f(x);
+          const out = await y.data();
+          tf.dispose([x, y]);
+          return out as Float32Array;
+        };
+        expect(relativeError(await values('wasm'), await values('cpu'))).toBeLessThan(1e-6);
+      });
+    }
   });
 
   describe('SGD with momentum: the bits of the composite form on cpu, three steps', () => {

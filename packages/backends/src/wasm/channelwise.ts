@@ -5,8 +5,10 @@
 // and run the stock same-shape kernel, which beats the stock broadcast (it indexes every element
 // through the broadcast) by 2–3× for up to 32 channels.
 import type * as tf from '@tensorflow/tfjs';
-import { sizeOf, stockKernel, WasmOps } from './context.js';
+import { asWasm, sizeOf, stockKernel, WasmOps } from './context.js';
 import { tile } from './misc.js';
+import { nativeChannelBinary } from './native/channelwise.js';
+import { type NativeKernels, nativeKernels } from './native/module.js';
 
 type Args = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap };
 
@@ -133,9 +135,41 @@ function channelReps(map: readonly number[], operand: readonly number[]): number
 }
 
 /**
+ * SE Zoo's WebAssembly kernels when they run here and `operand` is per channel (`[C]`) or per
+ * sample and channel (`[N, 1, …, 1, C]`) of a float32 `map` of at least 4,096 elements whose
+ * channels come in fours; else null.
+ */
+function nativeChannelOperand(
+  backend: unknown,
+  map: tf.TensorInfo,
+  operand: tf.TensorInfo,
+): NativeKernels | null {
+  const rank = map.shape.length;
+  const C = map.shape[rank - 1] ?? 0;
+  if (
+    map.dtype !== 'float32' ||
+    operand.dtype !== 'float32' ||
+    rank < 2 ||
+    C % 4 !== 0 ||
+    sizeOf(map.shape) < 4096 ||
+    sizeOf(operand.shape) >= sizeOf(map.shape)
+  ) {
+    return null;
+  }
+  const reps = channelReps(map.shape, operand.shape);
+  // Per channel: every leading axis repeated; per sample: all but the first.
+  if (!reps || reps[rank - 1] !== 1) return null;
+  const perChannel = sizeOf(operand.shape) === C;
+  const perSample =
+    !perChannel && reps[0] === 1 && reps.slice(1, -1).every((r, i) => r === map.shape[i + 1]);
+  return perChannel || perSample ? nativeKernels(asWasm(backend)) : null;
+}
+
+/**
  * A broadcasting `Multiply`, `Add` or `Sub` of a channels-last float32 map and a per-channel
  * (`[C]`) or per-sample-and-channel (`[N, 1, 1, C]`) operand, either side: the operand is tiled to
- * the map's shape and the stock same-shape kernel runs, with the stock kernel's exact values.
+ * the map's shape and the stock same-shape kernel runs, with the stock kernel's exact values;
+ * where SE Zoo's WebAssembly kernels run, one pass of theirs instead (the same values).
  * Other cases (same shapes, other broadcasts, wide channels, small maps, other dtypes) run the
  * stock kernel directly.
  */
@@ -145,6 +179,13 @@ export function makeChannelBinary(kernelName: 'Multiply' | 'Add' | 'Sub') {
     const aIsMap = sizeOf(a.shape) >= sizeOf(b.shape);
     const [map, operand] = aIsMap ? [a, b] : [b, a];
     const C = map.shape[map.shape.length - 1] ?? 0;
+    const native = nativeChannelOperand(args.backend, map, operand);
+    if (native) {
+      const ops = new WasmOps(args.backend);
+      const op =
+        kernelName === 'Multiply' ? 'mul' : kernelName === 'Add' ? 'add' : aIsMap ? 'sub' : 'rsub';
+      return ops.scope(() => nativeChannelBinary(ops, native, map, operand, op));
+    }
     const reps =
       map.dtype === 'float32' &&
       operand.dtype === 'float32' &&

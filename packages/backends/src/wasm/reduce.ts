@@ -1,9 +1,12 @@
 // `Sum` and `Mean` over a block of adjacent axes that are not the innermost — batch-norm
-// statistics over N·H·W, SE squeezes and global pooling over H·W — in one JavaScript pass,
-// eight rows at a time into double accumulators. The stock wasm kernels first transpose the
+// statistics over N·H·W, SE squeezes and global pooling over H·W — in one pass into double
+// accumulators: SE Zoo's WebAssembly kernel on every thread where the channels come in fours,
+// else JavaScript, eight rows at a time. The stock wasm kernels first transpose the
 // reduced axes innermost, which makes them three to six times slower.
 import * as tf from '@tensorflow/tfjs';
 import { sizeOf, WasmOps } from './context.js';
+import { nativeSum } from './native/channelwise.js';
+import { nativeKernels } from './native/module.js';
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap };
 
@@ -36,11 +39,13 @@ function makeReduce(kernelName: 'Sum' | 'Mean') {
     const shape = keep
       ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
       : x.shape.filter((_, i) => !axes.includes(i));
+    const scale = kernelName === 'Mean' ? 1 / reduced : 1;
+    const k = inner % 4 === 0 ? nativeKernels(ops.backend) : null;
+    if (k) return ops.scope(() => nativeSum(ops, k, x, [outer, reduced, inner], scale, shape));
     const out = ops.alloc(shape);
     const src = ops.f32(x);
     const dst = ops.f32(out);
     const acc = new Float64Array(inner);
-    const scale = kernelName === 'Mean' ? 1 / reduced : 1;
     const B = inner;
     for (let a = 0; a < outer; a++) {
       acc.fill(0);

@@ -336,3 +336,81 @@ void sgd_momentum(const f32 *w, const f32 *vel, const f32 *g, f32 *w_out, f32 *v
     w_out[i] = w[i] - vi * lr;
   }
 }
+
+/**
+ * `y = x op a` for an NHWC map `x` and a per-channel operand `a`: `[C]`, or `[N, C]` when
+ * `per_sample` (one row per `plane` pixels). `op`: 0 `x·a`, 1 `x + a`, 2 `x − a`, 3 `a − x`.
+ * Pixels `[begin, end)`; `c` must be a multiple of 4.
+ */
+EXPORT(channel_binary)
+void channel_binary(const f32 *x, const f32 *a, f32 *y, int op, int c, int plane, int per_sample,
+                    int begin, int end) {
+  for (int p = begin; p < end;) {
+    // The pixels up to the end of this sample share the operand row.
+    const int sample = p / plane;
+    const int stop = (sample + 1) * plane < end ? (sample + 1) * plane : end;
+    const f32 *row = per_sample ? a + (long)sample * c : a;
+    const f32 *xp = x + (long)p * c;
+    f32 *yp = y + (long)p * c;
+    const long n = (long)(stop - p) * c;
+    for (int k = 0; k < c; k += 4) {
+      const v ak = wasm_v128_load(row + k);
+      switch (op) {
+        case 0:
+          for (long i = k; i < n; i += c) wasm_v128_store(yp + i, wasm_f32x4_mul(wasm_v128_load(xp + i), ak));
+          break;
+        case 1:
+          for (long i = k; i < n; i += c) wasm_v128_store(yp + i, wasm_f32x4_add(wasm_v128_load(xp + i), ak));
+          break;
+        case 2:
+          for (long i = k; i < n; i += c) wasm_v128_store(yp + i, wasm_f32x4_sub(wasm_v128_load(xp + i), ak));
+          break;
+        default:
+          for (long i = k; i < n; i += c) wasm_v128_store(yp + i, wasm_f32x4_sub(ak, wasm_v128_load(xp + i)));
+      }
+    }
+    p = stop;
+  }
+}
+
+/**
+ * Sums of `x`, read as `[outer, reduced, inner]`, over its middle axis, in doubles: for outer
+ * slices `[outer_begin, outer_end)` and rows `[row_begin, row_end)` of each, adds to
+ * `acc[o·inner + j]`. `inner` must be a multiple of 4.
+ */
+EXPORT(sum_rows)
+void sum_rows(const f32 *x, double *acc, int reduced, int inner, int outer_begin, int outer_end,
+              int row_begin, int row_end) {
+  for (int o = outer_begin; o < outer_end; o++) {
+    const f32 *slice = x + (long)o * reduced * inner;
+    double *out = acc + (long)o * inner;
+    int j = 0;
+    // 16 channels (a cache line) per pass over the rows, then 4 at a time.
+    for (; j + 16 <= inner; j += 16) {
+      v s[8];
+      for (int k = 0; k < 8; k++) s[k] = wasm_f64x2_make(0, 0);
+      const f32 *p = slice + (long)row_begin * inner + j;
+      for (int r = row_begin; r < row_end; r++, p += inner) {
+        for (int k = 0; k < 4; k++) {
+          const v x0 = wasm_v128_load(p + 4 * k);
+          s[2 * k] = wasm_f64x2_add(s[2 * k], wasm_f64x2_promote_low_f32x4(x0));
+          s[2 * k + 1] = wasm_f64x2_add(
+              s[2 * k + 1], wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(x0, x0, 2, 3, 0, 1)));
+        }
+      }
+      for (int k = 0; k < 8; k++)
+        wasm_v128_store(out + j + 2 * k, wasm_f64x2_add(wasm_v128_load(out + j + 2 * k), s[k]));
+    }
+    for (; j < inner; j += 4) {
+      v lo = wasm_f64x2_make(0, 0), hi = lo;
+      const f32 *p = slice + (long)row_begin * inner + j;
+      for (int r = row_begin; r < row_end; r++, p += inner) {
+        const v x0 = wasm_v128_load(p);
+        lo = wasm_f64x2_add(lo, wasm_f64x2_promote_low_f32x4(x0));
+        hi = wasm_f64x2_add(hi, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(x0, x0, 2, 3, 0, 1)));
+      }
+      wasm_v128_store(out + j, wasm_f64x2_add(wasm_v128_load(out + j), lo));
+      wasm_v128_store(out + j + 2, wasm_f64x2_add(wasm_v128_load(out + j + 2), hi));
+    }
+  }
+}

@@ -55,6 +55,27 @@ export interface NativeExports {
     unitBegin: number,
     unitEnd: number,
   ): void;
+  channel_binary(
+    x: Ptr,
+    a: Ptr,
+    y: Ptr,
+    op: number,
+    c: number,
+    plane: number,
+    perSample: number,
+    begin: number,
+    end: number,
+  ): void;
+  sum_rows(
+    x: Ptr,
+    acc: Ptr,
+    reduced: number,
+    inner: number,
+    outerBegin: number,
+    outerEnd: number,
+    rowBegin: number,
+    rowEnd: number,
+  ): void;
   sgd_momentum(
     w: Ptr,
     velocity: Ptr,

@@ -11,7 +11,14 @@ export type PartFunction = keyof NativeExports;
 const MAX_ARGS = 24;
 // Control block (int32): [generation, then per worker: ready, done, failed, function, args…].
 const SLOT = 4 + MAX_ARGS;
-const FUNCTIONS: PartFunction[] = ['pack_panels', 'conv_gemm', 'conv_filter_grad', 'sgd_momentum'];
+const FUNCTIONS: PartFunction[] = [
+  'pack_panels',
+  'conv_gemm',
+  'conv_filter_grad',
+  'channel_binary',
+  'sum_rows',
+  'sgd_momentum',
+];
 
 // The worker, as CommonJS source for `new Worker(…, { eval: true })`.
 const WORKER_SOURCE = `
