@@ -221,6 +221,63 @@ describe('products, tiles and copies', () => {
       expect(Array.from(wasmInt)).toEqual(Array.from(expected, (v) => Math.round(v * 100)));
     }
   });
+  it('slice, float32 and int32, any rank: the values of index arithmetic', () => {
+    const cases: [number[], number[], number[]][] = [
+      [[7], [2], [3]],
+      [
+        [2, 30, 30, 16],
+        [0, 1, 1, 0],
+        [2, 28, 28, 16],
+      ],
+      [
+        [3, 4, 5],
+        [1, 0, 2],
+        [2, 4, 3],
+      ],
+      [
+        [3, 4, 5],
+        [0, 1, 0],
+        [3, 2, 5],
+      ],
+      [
+        [2, 3, 4, 5],
+        [1, 1, 1, 1],
+        [1, 2, 3, 4],
+      ],
+      [
+        [4, 6],
+        [0, 0],
+        [4, 6],
+      ],
+      [
+        [2, 3, 4],
+        [0, 0, 0],
+        [-1, 2, -1],
+      ],
+    ];
+    for (const [shape, begin, size] of cases) {
+      const [x] = inputs([shape]);
+      const values = x?.values ?? new Float32Array();
+      const ints = Int32Array.from(values, (v) => Math.round(v * 1000));
+      const wasm = tf.slice(tf.tensor(values, shape), begin, size);
+      const wasmInt = tf.slice(tf.tensor(ints, shape, 'int32'), begin, size).dataSync();
+      const out = wasm.shape;
+      const strides = (s: number[]) => s.map((_, i) => s.slice(i + 1).reduce((a, b) => a * b, 1));
+      const so = strides(out);
+      const si = strides(shape);
+      const expected = new Float32Array(wasm.size);
+      for (let k = 0; k < expected.length; k++) {
+        let src = 0;
+        for (let a = 0; a < out.length; a++) {
+          const coord = Math.floor(k / (so[a] ?? 1)) % (out[a] ?? 1);
+          src += (coord + (begin[a] ?? 0)) * (si[a] ?? 1);
+        }
+        expected[k] = values[src] ?? 0;
+      }
+      expect(Array.from(wasm.dataSync())).toEqual(Array.from(expected));
+      expect(Array.from(wasmInt)).toEqual(Array.from(expected, (v) => Math.round(v * 1000) | 0));
+    }
+  });
   it('clone shares data safely: disposing either copy leaves the other intact', () => {
     const a = tf.tensor([1, 2, 3]);
     const b = tf.clone(a);

@@ -158,7 +158,7 @@ function nativeChannelOperand(
   }
   const reps = channelReps(map.shape, operand.shape);
   // Per channel: every leading axis repeated; per sample: all but the first.
-  if (!reps || reps[rank - 1] !== 1) return null;
+  if (reps?.[rank - 1] !== 1) return null;
   const perChannel = sizeOf(operand.shape) === C;
   const perSample =
     !perChannel && reps[0] === 1 && reps.slice(1, -1).every((r, i) => r === map.shape[i + 1]);

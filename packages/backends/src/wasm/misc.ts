@@ -1,5 +1,5 @@
 // Small kernels whose stock wasm versions copy or index element by element.
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { asWasm, sizeOf, WasmOps } from './context.js';
 import { nativeKernels } from './native/module.js';
 import { nativeSgdMomentum } from './native/sgd.js';
@@ -164,4 +164,52 @@ export function sgdMomentumStep(args: {
     w2[i] = f(wi - f(vi * lr));
   }
   return [newValue, newVelocity];
+}
+
+/**
+ * `Slice` of 4-byte data by block copies: each run of the slice that is contiguous in memory
+ * (the innermost axes it keeps whole, and the first it cuts) is one `copyWithin`-like `set`,
+ * where the stock kernel copies element by element (the gradient of a padding op slices whole
+ * feature maps).
+ */
+export function slice(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs: tf.NamedAttrMap;
+}): tf.TensorInfo {
+  const ops = new WasmOps(args.backend);
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  if (x.dtype !== 'float32' && x.dtype !== 'int32')
+    return ops.run('Slice', args.inputs, args.attrs);
+  const [begin, size] = tf.slice_util.parseSliceParams(
+    x,
+    args.attrs.begin as number[],
+    args.attrs.size as number[],
+  ) as [number[], number[]];
+  const out = ops.backend.makeOutput(size, x.dtype);
+  const total = sizeOf(size);
+  if (total === 0) return out;
+  const shape = x.shape.length === 0 ? [1] : x.shape;
+  const rank = shape.length;
+  // The run: from the innermost axis out, the axes taken whole, then one more.
+  let axis = rank - 1;
+  let run = 1;
+  while (axis > 0 && size[axis] === shape[axis]) run *= shape[axis--] as number;
+  run *= size[axis] as number;
+  const strides = shape.map((_, i) => sizeOf(shape.slice(i + 1)));
+  const src = ops.u32({ ...x, shape });
+  const dst = ops.u32({ ...out, shape: [total] });
+  const index = new Array<number>(axis).fill(0);
+  for (let o = 0; o < total; o += run) {
+    let from = (begin[axis] as number) * (strides[axis] as number);
+    for (let i = 0; i < axis; i++)
+      from += ((begin[i] as number) + (index[i] as number)) * (strides[i] as number);
+    dst.set(src.subarray(from, from + run), o);
+    for (let i = axis - 1; i >= 0; i--) {
+      index[i] = (index[i] as number) + 1;
+      if ((index[i] as number) < (size[i] as number)) break;
+      index[i] = 0;
+    }
+  }
+  return out;
 }

@@ -6,7 +6,7 @@ import { fusedBatchNorm, makeChannelBinary } from './channelwise.js';
 import { stockKernels } from './context.js';
 import { conv2dBackpropFilter, conv2dBackpropInput, makeConv } from './conv.js';
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from './depthwise.js';
-import { identity, makeMatMul, sgdMomentumStep, tile } from './misc.js';
+import { identity, makeMatMul, sgdMomentumStep, slice, tile } from './misc.js';
 import { avgPoolGrad, maxPoolGrad } from './pool.js';
 import { mean, sum } from './reduce.js';
 
@@ -104,6 +104,12 @@ const ENTRIES: Entry[] = [
     change: 'replaced',
     method: 'block copies doubled with copyWithin',
     kernelFunc: tile as tf.KernelFunc,
+  },
+  {
+    kernelName: 'Slice',
+    change: 'replaced',
+    method: 'one block copy per contiguous run (the stock kernel copies element by element)',
+    kernelFunc: slice as tf.KernelFunc,
   },
   {
     kernelName: 'Identity',
