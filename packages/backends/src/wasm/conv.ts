@@ -138,6 +138,7 @@ const NS_GATHER = 3.5;
 // SE Zoo's implicit GEMM measured ~1.2× the time of XNNPACK's convolution at the same FLOPs; its
 // weight packing is a copy.
 const NATIVE_FLOP_FACTOR = 1.2;
+const NATIVE_FILTER_MIN_PIXELS = 1024;
 
 /** SE Zoo's own kernels, when the method allows them and they run on this backend. */
 function native(ops: WasmOps, pinned: ConvMethod): NativeKernels | null {
@@ -201,7 +202,14 @@ export function conv2dBackpropFilter(args: KernelArgs): tf.TensorInfo {
   const filterShape = args.attrs.filterShape as number[];
   const g = convGeometry(x.shape, filterShape, args.attrs);
   return ops.scope(() => {
-    const k = native(ops, convMethods.filter);
+    // SE Zoo's outer products keep a tile of the gradient in registers over the output pixels:
+    // with fewer than ~1,000 of them (the last stages of ImageNet networks at small sizes)
+    // XNNPACK's product measured faster.
+    const pixels = g.batch * g.h.out * g.w.out;
+    const k =
+      convMethods.filter === 'native' || pixels >= NATIVE_FILTER_MIN_PIXELS
+        ? native(ops, convMethods.filter)
+        : null;
     if (k) return nativeFilterGradient(ops, k, x, dy, g);
     const t = tapsOf(g);
     if (!t) return ops.alloc(filterShape, true);
@@ -375,6 +383,9 @@ function inputGradientConv(
   );
 }
 
+/** Filters a forward convolution has seen: one seen again is reused (inference), not trained. */
+const seenFilters = new WeakSet<object>();
+
 /**
  * `Conv2D` / `FusedConv2D`. Methods: `'conv'`, the stock XNNPACK convolution without the filter
  * taps that only read padding (at 1×1, a 3×3 "same" convolution has one live tap); `'gemm'`,
@@ -401,11 +412,15 @@ export function makeConv(kernelName: 'Conv2D' | 'FusedConv2D') {
     const k = plain ? native(ops, convMethods.forward) : null;
     const z = sizes(g, t);
     const all = tapCount(t) === g.h.kernel * g.w.kernel;
+    // The stock kernel keeps XNNPACK's packed filter while the filter lives, which pays where a
+    // filter is reused (inference); a training step's filters are new tensors, packed anew.
+    const packed = all && seenFilters.has(filter.dataId);
+    seenFilters.add(filter.dataId);
     const method = chooseMethod(
       convMethods.forward,
       {
         native: nativeCost(z),
-        conv: z.flops * NS_FLOP + z.weights * (NS_PACK_CONV + (all ? 0 : NS_COPY)),
+        conv: z.flops * NS_FLOP + (packed ? 0 : z.weights * (NS_PACK_CONV + (all ? 0 : NS_COPY))),
         gemm: z.flops * NS_FLOP + z.weights * NS_PACK_GEMM + z.cols * NS_COPY * 2,
         gemmT: Number.POSITIVE_INFINITY,
       },
