@@ -8,10 +8,10 @@ import type { AxisGeometry, ConvGeometry } from '../geometry.js';
 import type { NativeKernels } from './module.js';
 import { parallelPool, share } from './threads.js';
 
-/** Output channels per panel of packed weights (kernels.c's tile is 6 pixels × 8 channels). */
+/** Output channels per panel of packed weights (kernels.c's tile is 4 pixels × 8 channels). */
 const PANEL = 8;
 /** Output pixels per tile of kernels.c's implicit GEMM. */
-const TILE = 6;
+const TILE = 4;
 
 /** An int32 tensor of `values` on the backend (its float32 bits hold the integers). */
 function int32Table(ops: WasmOps, values: readonly number[]): tf.TensorInfo {

@@ -73,39 +73,9 @@ void pack_panels(const f32 *w, f32 *out, int k, int n, int taps, int transposeTa
   }
 }
 
-#define TILE 6
-
-// Points `p` at the input row of one tile pixel at one tap, or at `zero` for padding.
-#define PIXEL_TAP(r)                                                                   \
-  {                                                                                    \
-    const f32 *p = zero;                                                               \
-    if (valid[r]) {                                                                    \
-      const int ih = tab_h[ohs[r] * kh + i], iw = tab_w[ows[r] * kw + j];              \
-      if ((ih | iw) >= 0) {                                                            \
-        p = x + (((long)ns[r] * ih_count + ih) * iw_count + iw) * c_in;                \
-        live = 1;                                                                      \
-      }                                                                                \
-    }                                                                                  \
-    ptrs[t * TILE + r] = p;                                                            \
-  }
-
-// One channel `u` of the current four: a rank-1 update of the 6×8 tile.
-#define GEMM_STEP(u)                                                        \
-  {                                                                         \
-    const v b0 = wasm_v128_load(ww + 8 * (u)), b1 = wasm_v128_load(ww + 8 * (u) + 4); \
-    v a = wasm_v128_load32_splat(p0 + (u));                                 \
-    FMA(c00, a, b0); FMA(c01, a, b1);                                       \
-    a = wasm_v128_load32_splat(p1 + (u));                                   \
-    FMA(c10, a, b0); FMA(c11, a, b1);                                       \
-    a = wasm_v128_load32_splat(p2 + (u));                                   \
-    FMA(c20, a, b0); FMA(c21, a, b1);                                       \
-    a = wasm_v128_load32_splat(p3 + (u));                                   \
-    FMA(c30, a, b0); FMA(c31, a, b1);                                       \
-    a = wasm_v128_load32_splat(p4 + (u));                                   \
-    FMA(c40, a, b0); FMA(c41, a, b1);                                       \
-    a = wasm_v128_load32_splat(p5 + (u));                                   \
-    FMA(c50, a, b0); FMA(c51, a, b1);                                       \
-  }
+// Pixels per tile of the implicit GEMM: 4 pixels × 8 channels keep their 8 accumulators, the
+// two weight vectors and a broadcast input in the 16 SIMD registers (6 × 8 spilled under V8).
+#define TILE 4
 
 /**
  * The implicit GEMM `y[p, :] = Σ_taps Σ_c x(p, tap)[c] · W[tap·C + c, :]` for output pixels `p`
@@ -130,7 +100,6 @@ void conv_gemm(const f32 *x, const f32 *wp, f32 *y, const f32 *zero, f32 *dummy,
   const int plane = oh_count * ow_count;
   int n = m_begin / plane, ohi = (m_begin % plane) / ow_count, owi = m_begin % ow_count;
   for (int q = m_begin; q < m_end; q += TILE) {
-    f32 *outs[TILE];
     for (int r = 0; r < TILE; r++) {
       valid[r] = q + r < m_end;
       ns[r] = n;
@@ -144,38 +113,51 @@ void conv_gemm(const f32 *x, const f32 *wp, f32 *y, const f32 *zero, f32 *dummy,
         }
       }
     }
+    // The input row of each pixel at each tap (`zero` for padding), and whether any is live.
     for (int i = 0, t = 0; i < kh; i++) {
       for (int j = 0; j < kw; j++, t++) {
         int live = 0;
-        PIXEL_TAP(0) PIXEL_TAP(1) PIXEL_TAP(2) PIXEL_TAP(3) PIXEL_TAP(4) PIXEL_TAP(5)
+        for (int r = 0; r < TILE; r++) {
+          const f32 *p = zero;
+          if (valid[r]) {
+            const int ih = tab_h[ohs[r] * kh + i], iw = tab_w[ows[r] * kw + j];
+            if ((ih | iw) >= 0) {
+              p = x + (((long)ns[r] * ih_count + ih) * iw_count + iw) * c_in;
+              live = 1;
+            }
+          }
+          ptrs[t * TILE + r] = p;
+        }
         live_taps[t] = live;
       }
     }
     for (int col = 0; col < oc; col += 8) {
       const int cols = oc - col < 8 ? oc - col : 8;
-      for (int r = 0; r < TILE; r++)
-        outs[r] = valid[r] ? y + (((long)ns[r] * oh_count + ohs[r]) * ow_count + ows[r]) * oc + col
-                           : dummy;
-      v c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-      v c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+      v acc[TILE][2];
+      for (int r = 0; r < TILE; r++) acc[r][0] = acc[r][1] = wasm_f32x4_splat(0);
       const f32 *w = wp + (long)(col >> 3) * k * 8;
       for (int t = 0; t < taps; t++, w += c_in * 8) {
         if (!live_taps[t]) continue;
         const f32 *const *pt = ptrs + t * TILE;
-        const f32 *p0 = pt[0], *p1 = pt[1], *p2 = pt[2], *p3 = pt[3], *p4 = pt[4], *p5 = pt[5];
+        const f32 *p0 = pt[0], *p1 = pt[1], *p2 = pt[2], *p3 = pt[3];
         const f32 *ww = w;
-        int c = 0;
-        // Four channels per iteration, so that the loads take constant offsets.
-        for (; c + 4 <= c_in; c += 4, ww += 32, p0 += 4, p1 += 4, p2 += 4, p3 += 4, p4 += 4, p5 += 4) {
-          GEMM_STEP(0) GEMM_STEP(1) GEMM_STEP(2) GEMM_STEP(3)
-        }
-        for (; c < c_in; c++, ww += 8, p0++, p1++, p2++, p3++, p4++, p5++) {
-          GEMM_STEP(0)
+        for (int c = 0; c < c_in; c++, ww += 8) {
+          const v b0 = wasm_v128_load(ww), b1 = wasm_v128_load(ww + 4);
+          v a = wasm_v128_load32_splat(p0 + c);
+          FMA(acc[0][0], a, b0); FMA(acc[0][1], a, b1);
+          a = wasm_v128_load32_splat(p1 + c);
+          FMA(acc[1][0], a, b0); FMA(acc[1][1], a, b1);
+          a = wasm_v128_load32_splat(p2 + c);
+          FMA(acc[2][0], a, b0); FMA(acc[2][1], a, b1);
+          a = wasm_v128_load32_splat(p3 + c);
+          FMA(acc[3][0], a, b0); FMA(acc[3][1], a, b1);
         }
       }
-      store_row(outs[0], c00, c01, cols); store_row(outs[1], c10, c11, cols);
-      store_row(outs[2], c20, c21, cols); store_row(outs[3], c30, c31, cols);
-      store_row(outs[4], c40, c41, cols); store_row(outs[5], c50, c51, cols);
+      for (int r = 0; r < TILE; r++) {
+        f32 *out = valid[r] ? y + (((long)ns[r] * oh_count + ohs[r]) * ow_count + ows[r]) * oc + col
+                            : dummy;
+        store_row(out, acc[r][0], acc[r][1], cols);
+      }
     }
   }
 }
@@ -285,11 +267,7 @@ void conv_filter_grad(const f32 *x, const f32 *dy, f32 *dw, int ih_count, int iw
   dw_block(R, dtap + (long)c * oc + col, oc, cols, x, dy, c, col, r0, r1, oh_count, ow_count, \
            ih_count, iw_count, c_in, sh, ph, i, dh, xoff, xstep, lo, hi)
           int c = 0;
-          for (; c + 6 <= c_in; c += 6) BLOCK(6);
-          if (c + 4 <= c_in) {
-            BLOCK(4);
-            c += 4;
-          }
+          for (; c + 4 <= c_in; c += 4) BLOCK(4);
           if (c + 2 <= c_in) {
             BLOCK(2);
             c += 2;
