@@ -263,9 +263,16 @@ void conv_filter_grad(const f32 *x, const f32 *dy, f32 *dw, int ih_count, int iw
           const int unit = (i * kw + j) * col_blocks + (col >> 3);
           if (unit < unit_begin || unit >= unit_end) continue;
           const int cols = oc - col < 8 ? oc - col : 8;
-#define BLOCK(R)                                                                             \
-  dw_block(R, dtap + (long)c * oc + col, oc, cols, x, dy, c, col, r0, r1, oh_count, ow_count, \
-           ih_count, iw_count, c_in, sh, ph, i, dh, xoff, xstep, lo, hi)
+// Full panels get their own copy of the block (cols a constant: no test in the inner loop).
+#define BLOCK(R)                                                                                \
+  do {                                                                                          \
+    if (cols == 8)                                                                              \
+    dw_block(R, dtap + (long)c * oc + col, oc, 8, x, dy, c, col, r0, r1, oh_count, ow_count,    \
+             ih_count, iw_count, c_in, sh, ph, i, dh, xoff, xstep, lo, hi);                     \
+    else                                                                                        \
+      dw_block(R, dtap + (long)c * oc + col, oc, cols, x, dy, c, col, r0, r1, oh_count,         \
+               ow_count, ih_count, iw_count, c_in, sh, ph, i, dh, xoff, xstep, lo, hi);         \
+  } while (0)
           int c = 0;
           for (; c + 4 <= c_in; c += 4) BLOCK(4);
           if (c + 2 <= c_in) {
