@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { KernelSet } from '../kernel-set.js';
 import { SGD_MOMENTUM_KERNEL } from '../sgd.js';
 import { BATCH_NORM_SUMS, batchNormGradSums } from './batch-norm.js';
@@ -161,9 +161,25 @@ const kernels = new KernelSet('wasm', ENTRIES, stockKernels);
  */
 export function registerWasmKernels(): void {
   kernels.install();
+  setBroadcastFlag(true);
 }
 
 /** Removes SE Zoo's wasm kernels and restores the stock ones they replaced. */
 export function unregisterWasmKernels(): void {
   kernels.uninstall();
+  setBroadcastFlag(false);
+}
+
+/**
+ * The tfjs environment flag that says SE Zoo's wasm kernels broadcast per-channel operands
+ * themselves, so that @se/core's fused ops need not tile them first (its `tileBroadcasts: 'auto'`).
+ */
+const WASM_BROADCASTS_FLAG = 'SE_ZOO_WASM_BROADCASTS';
+
+function setBroadcastFlag(on: boolean): void {
+  const env = tf.env();
+  if (!(WASM_BROADCASTS_FLAG in env.getFlags())) {
+    env.registerFlag(WASM_BROADCASTS_FLAG, () => false);
+  }
+  env.set(WASM_BROADCASTS_FLAG, on);
 }

@@ -18,9 +18,11 @@ export interface FusedOpsConfig {
   /**
    * Whether the fused ops tile per-channel vectors to the full NHWC shape before combining them
    * with a feature map, instead of relying on the kernels' broadcasting. `'auto'` (default) tiles
-   * on the `wasm` backend only, whose broadcasting element-wise kernels (and its `FusedBatchNorm`,
-   * which takes a square root per element) are slower than a tile followed by a same-shape
-   * kernel; elsewhere tiling would only add kernel launches.
+   * on the stock `wasm` backend only, whose broadcasting element-wise kernels (and its
+   * `FusedBatchNorm`, which takes a square root per element) are slower than a tile followed by a
+   * same-shape kernel; not where @se/backends' wasm kernels broadcast in one pass (they set the
+   * tfjs flag `SE_ZOO_WASM_BROADCASTS`), nor elsewhere, where tiling would only add kernel
+   * launches.
    */
   tileBroadcasts: boolean | 'auto';
 }
@@ -53,7 +55,8 @@ export const fusedOps: FusedOpsConfig = {
  */
 export function tiling(): boolean {
   const { tileBroadcasts } = fusedOps;
-  return tileBroadcasts === 'auto' ? tf.getBackend() === 'wasm' : tileBroadcasts;
+  if (tileBroadcasts !== 'auto') return tileBroadcasts;
+  return tf.getBackend() === 'wasm' && tf.env().getFlags().SE_ZOO_WASM_BROADCASTS !== true;
 }
 
 /**

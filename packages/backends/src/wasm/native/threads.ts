@@ -20,31 +20,33 @@ const FUNCTIONS: PartFunction[] = [
   'sgd_momentum',
 ];
 
-// The worker, as CommonJS source for `new Worker(…, { eval: true })`.
+// The worker's source for `new Worker(…, { eval: true })`: a dynamic import, so that it runs as
+// CommonJS and as a module (a parent started with --input-type=module passes that on).
 const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const { module, memory, control, index, functions } = workerData;
-const ctl = new Int32Array(control);
-const base = 1 + index * ${SLOT};
-const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
-// Read the generation before saying ready: every call made after that is newer.
-let seen = Atomics.load(ctl, 0);
-Atomics.store(ctl, base, 1);
-for (;;) {
-  Atomics.wait(ctl, 0, seen);
-  const generation = Atomics.load(ctl, 0);
-  if (generation === seen) continue;
-  seen = generation;
-  const fn = ctl[base + 3];
-  if (fn < 0) continue;
-  try {
-    exports[functions[fn]](...Array.from(ctl.subarray(base + 4, base + ${SLOT})));
-  } catch (error) {
-    Atomics.store(ctl, base + 2, 1);
+import('node:worker_threads').then(({ workerData }) => {
+  const { module, memory, control, index, functions } = workerData;
+  const ctl = new Int32Array(control);
+  const base = 1 + index * ${SLOT};
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  // Read the generation before saying ready: every call made after that is newer.
+  let seen = Atomics.load(ctl, 0);
+  Atomics.store(ctl, base, 1);
+  for (;;) {
+    Atomics.wait(ctl, 0, seen);
+    const generation = Atomics.load(ctl, 0);
+    if (generation === seen) continue;
+    seen = generation;
+    const fn = ctl[base + 3];
+    if (fn < 0) continue;
+    try {
+      exports[functions[fn]](...Array.from(ctl.subarray(base + 4, base + ${SLOT})));
+    } catch (error) {
+      Atomics.store(ctl, base + 2, 1);
+    }
+    Atomics.store(ctl, base + 1, generation);
+    Atomics.notify(ctl, base + 1);
   }
-  Atomics.store(ctl, base + 1, generation);
-  Atomics.notify(ctl, base + 1);
-}
+});
 `;
 
 interface WorkerLike {
