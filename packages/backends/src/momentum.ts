@@ -1,7 +1,8 @@
 // SE Zoo's optimizers: one state tensor per weight, keyed by the weight's name (so a checkpoint
 // restores into a freshly built model in another process), an L2 weight decay with a rule for
 // which weights decay, and SGD with momentum in PyTorch's form whose plain update is one
-// `sgdMomentumUpdate`: SE Zoo's fused kernel on webgpu, the same arithmetic of tfjs ops elsewhere.
+// `sgdMomentumUpdate`: SE Zoo's fused kernel on webgpu and wasm, the same arithmetic of tfjs ops
+// elsewhere.
 import * as tf from '@tensorflow/tfjs';
 import { sgdMomentumUpdate } from './sgd.js';
 
@@ -306,8 +307,8 @@ tf.serialization.registerClass(SgdMomentum);
 
 /**
  * A {@link SgdMomentum}: SGD with momentum in PyTorch's form (v ← μ·v + g + λ·w, w ← w − η·v;
- * Nesterov optional), each weight's plain update one fused kernel on webgpu. Weight decay applies
- * to the weights `decays` picks (default: rank ≥ 2, not biases or BatchNorm).
+ * Nesterov optional), each weight's plain update one fused kernel on webgpu and wasm. Weight
+ * decay applies to the weights `decays` picks (default: rank ≥ 2, not biases or BatchNorm).
  *
  * @example
  * ```ts

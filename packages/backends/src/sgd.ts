@@ -2,8 +2,8 @@
 // mul, add, mul, sub, and a scalar tensor for every `tf.mul(x, number)`) is about six dispatches
 // per weight on a GPU, where each costs more to launch than the arithmetic: ~900 of the ~4,900
 // kernels of an SE-ResNet-50 training step. Backends that register SGD_MOMENTUM_KERNEL (SE Zoo's
-// webgpu kernels) run it in one kernel with the scalars as attributes; the others run the same
-// arithmetic composed of tfjs ops, so their results do not change.
+// webgpu and wasm kernels) run it in one kernel with the scalars as attributes; the others run
+// the same arithmetic composed of tfjs ops, so their results do not change.
 import * as tf from '@tensorflow/tfjs';
 
 /** The tfjs kernel name of {@link sgdMomentumUpdate}, for backends that implement it. */
@@ -34,8 +34,8 @@ export interface SgdMomentumResult<R extends tf.Rank = tf.Rank> {
  * One step of SGD with momentum in PyTorch's form (`torch.optim.SGD`) for one weight:
  * g ← g + λ·w (when λ ≠ 0), v ← μ·v + g, w ← w − η·v, evaluated in float32 in that order. One
  * kernel (`SEZooSgdMomentum`, the scalars as attributes) where the backend has it (SE Zoo's
- * webgpu kernels: two dispatches instead of six), otherwise the same arithmetic composed of tfjs
- * ops. The inputs are not disposed; the caller assigns the results (e.g. `variable.assign`).
+ * webgpu kernels: two dispatches instead of six; its wasm kernels: one pass, the same bits),
+ * otherwise the same arithmetic composed of tfjs ops. The inputs are not disposed; the caller assigns the results (e.g. `variable.assign`).
  *
  * @param value The weight w (float32).
  * @param velocity Its velocity v (same shape; zeros before the first step).
