@@ -1,6 +1,8 @@
 // Small kernels whose stock wasm versions copy or index element by element.
 import * as tf from '@tensorflow/tfjs';
 import { asWasm, sizeOf, WasmOps } from './context.js';
+import { convMethods } from './conv.js';
+import { nativeMatMul } from './native/conv-kernels.js';
 import { nativeKernels } from './native/module.js';
 import { nativeSgdMomentum } from './native/sgd.js';
 
@@ -101,7 +103,30 @@ export function makeMatMul(kernelName: 'BatchMatMul' | '_FusedMatMul') {
     const ops = new WasmOps(args.backend);
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
     const { transposeA, transposeB } = args.attrs;
-    if ((!transposeA && !transposeB) || a.dtype !== 'float32' || b.dtype !== 'float32') {
+    const float32 = a.dtype === 'float32' && b.dtype === 'float32';
+    // One product without bias or activation: SE Zoo's implicit GEMM, which packs the right
+    // operand by a copy where XNNPACK packs it anew every call (weights change every step).
+    const plain =
+      kernelName === 'BatchMatMul' ||
+      (Object.entries(args.inputs).every(
+        ([name, t]) => name === 'a' || name === 'b' || t == null,
+      ) &&
+        (args.attrs.activation == null || args.attrs.activation === 'linear'));
+    const single = sizeOf(a.shape.slice(0, -2)) === 1 && sizeOf(b.shape.slice(0, -2)) === 1;
+    const k =
+      float32 && plain && single && convMethods.forward !== 'xnnpack'
+        ? nativeKernels(ops.backend)
+        : null;
+    if (k) {
+      return ops.scope(() => {
+        const left = transposeA ? transposeLast2(ops, a) : a;
+        const right = transposeB ? transposeLast2(ops, b) : b;
+        const y = nativeMatMul(ops, k, left, right);
+        const rank = Math.max(a.shape.length, b.shape.length);
+        return ops.reshape(y, [...Array<number>(rank - 2).fill(1), ...y.shape.slice(-2)]);
+      });
+    }
+    if ((!transposeA && !transposeB) || !float32) {
       return ops.run(kernelName, args.inputs, args.attrs);
     }
     return ops.scope(() =>
@@ -120,8 +145,9 @@ export function makeMatMul(kernelName: 'BatchMatMul' | '_FusedMatMul') {
 
 /**
  * SE Zoo's fused SGD-with-momentum update (`sgdMomentumUpdate`) of one weight in one pass (SE
- * Zoo's WebAssembly kernel on every thread, else JavaScript): the new velocity `m·v + g + wd·w` and the new weight `w − lr·v'`, where the composite
- * form runs six elementwise kernels (and their bookkeeping) per weight and step.
+ * Zoo's WebAssembly kernel on every thread, else JavaScript): the new velocity `m·v + g + wd·w`
+ * and the new weight `w − lr·v'`, where the composite form runs six elementwise kernels (and
+ * their bookkeeping) per weight and step.
  */
 export function sgdMomentumStep(args: {
   inputs: tf.NamedTensorInfoMap;

@@ -231,3 +231,32 @@ export function nativeFilterGradient(
   }
   return dw;
 }
+
+/** `a · b` for `a` `[m, k]` and `b` `[k, n]`: the implicit GEMM as a 1×1 convolution. */
+export function nativeMatMul(
+  ops: WasmOps,
+  k: NativeKernels,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+): tf.TensorInfo {
+  const [m = 1, depth = 1] = a.shape.slice(-2);
+  const n = b.shape[b.shape.length - 1] ?? 1;
+  const axis = (size: number): AxisGeometry => ({
+    size,
+    kernel: 1,
+    stride: 1,
+    dilation: 1,
+    padBefore: 0,
+    padAfter: 0,
+    out: size,
+  });
+  const g: ConvGeometry = { batch: 1, inChannels: depth, outChannels: n, h: axis(1), w: axis(m) };
+  const y = nativeConv(
+    ops,
+    k,
+    ops.reshape(a, [1, 1, m, depth]),
+    ops.reshape(b, [1, 1, depth, n]),
+    g,
+  );
+  return ops.reshape(y, [1, m, n]);
+}

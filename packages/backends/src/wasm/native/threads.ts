@@ -3,10 +3,7 @@
 // compute part of a call in place: the main thread hands out the parts through a small shared
 // control block (Atomics), computes its own part, and waits for the others.
 import { importOptional, isNode } from '../../node.js';
-import type { NativeExports, NativeKernels } from './module.js';
-
-/** The name of one of kernels.c's functions that run in parts. */
-export type PartFunction = keyof NativeExports;
+import type { KernelPool, NativeKernels, PartFunction } from './types.js';
 
 const MAX_ARGS = 24;
 // Control block (int32): [generation, then per worker: ready, done, failed, function, args…].
@@ -54,7 +51,7 @@ interface WorkerLike {
 }
 
 /** The worker threads of one backend's kernels. */
-export class KernelThreads {
+export class KernelThreads implements KernelPool {
   private readonly ctl: Int32Array;
   private readonly workers: WorkerLike[] = [];
 
@@ -152,7 +149,7 @@ export class KernelThreads {
 const PARALLEL_FLOPS = 4e6;
 
 /** The worker threads to split a call of `flops` over, when they are ready and it pays. */
-export function parallelPool(k: NativeKernels, flops: number): KernelThreads | null {
+export function parallelPool(k: NativeKernels, flops: number): KernelPool | null {
   return k.threads?.ready && flops >= PARALLEL_FLOPS ? k.threads : null;
 }
 
