@@ -1,5 +1,7 @@
 // Kernel micro-benchmark: each kernel SE Zoo registers on wasm against the stock one, and each
-// method of the convolution kernels, on the shapes of the benchmark's models (batch 64).
+// method of the convolution kernels (SE Zoo's WebAssembly `native`, the XNNPACK-based `conv`,
+// `gemm`, `gemmT` and their cost model `xnnpack`, and `auto`), on the shapes of the benchmark's
+// models.
 //   node benchmarks/dist/kernels.js [--threads 1]
 import {
   type ConvMethod,
@@ -65,6 +67,10 @@ const CONVS: [string, number[], number[], number, Pad][] = [
   ['SE-ResNet-18 layer4', [64, 1, 1, 512], [3, 3, 512, 512], 1, 'same'],
   ['SE-ResNet-18 layer4.0', [64, 4, 4, 256], [3, 3, 256, 512], 2, 'valid'],
   ['SE-ResNet-18 stem', [64, 38, 38, 3], [7, 7, 3, 64], 2, 'valid'],
+  ['SE-ResNet-20 28² stage 1', [64, 28, 28, 16], [3, 3, 16, 16], 1, 'same'],
+  ['SE-ResNet-20 28² stage 3', [64, 7, 7, 64], [3, 3, 64, 64], 1, 'same'],
+  ['SE-ResNet-50 64² layer3', [16, 4, 4, 256], [3, 3, 256, 256], 1, 'same'],
+  ['SE-ResNet-50 64² layer4 1×1', [16, 2, 2, 2048], [1, 1, 2048, 512], 1, 'valid'],
 ];
 
 async function main() {
@@ -72,8 +78,10 @@ async function main() {
   const info = await setBackend('wasm', { threads, quiet: true });
   console.log(`wasm, ${info.threads} thread(s); best of 7 runs, ms; fresh weights every call`);
   console.log('');
-  console.log('| convolution | kernel | stock wasm | conv | gemm | gemmT | auto |');
-  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+  console.log(
+    '| convolution | kernel | stock wasm | native | conv | gemm | gemmT | xnnpack | auto |',
+  );
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const [name, xs, fs, s, p] of CONVS) {
     const x = tf.randomNormal(xs);
     const w = tf.randomNormal(fs);
@@ -108,9 +116,11 @@ async function main() {
     } as const;
     for (const kind of ['forward', 'input', 'filter'] as const) {
       const row: (number | null)[] = [stock(kinds[kind])];
-      for (const method of ['conv', 'gemm', 'gemmT', 'auto'] as ConvMethod[]) {
+      for (const method of ['native', 'conv', 'gemm', 'gemmT', 'xnnpack', 'auto'] as ConvMethod[]) {
         const allowed =
           method === 'auto' ||
+          method === 'native' ||
+          method === 'xnnpack' ||
           (kind === 'forward' && method !== 'gemmT') ||
           kind === 'input' ||
           (kind === 'filter' && method !== 'gemm');

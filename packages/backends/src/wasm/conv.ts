@@ -135,10 +135,11 @@ const NS_PACK_CONV = 10;
 const NS_COPY = 1;
 const NS_STRIDED = 3;
 const NS_GATHER = 3.5;
-// SE Zoo's implicit GEMM measured ~0.85× the time of XNNPACK's convolution at the same FLOPs,
-// plus the set-up of each pixel's input rows (~1.5 ns a tap: it loses on 1–3 input channels);
-// its weight packing is a copy.
-const NATIVE_FLOP_FACTOR = 0.85;
+// SE Zoo's implicit GEMM measured 0.8–1.1× the time of XNNPACK's convolution at the same FLOPs
+// (faster on one thread, level on two), plus the set-up of each pixel's input rows (~1.5 ns a
+// tap: it loses on 1–3 input channels); its weight packing is a copy. So it wins where XNNPACK
+// would pack many weights for few pixels, and XNNPACK keeps the rest.
+const NATIVE_FLOP_FACTOR = 1;
 const NS_NATIVE_TAP = 1.5;
 const NATIVE_FILTER_MIN_PIXELS = 1024;
 
@@ -386,8 +387,18 @@ function inputGradientConv(
   );
 }
 
-/** Filters a forward convolution has seen: one seen again is reused (inference), not trained. */
-const seenFilters = new WeakSet<object>();
+/** Weights a forward op has seen: one seen again is reused (inference), not trained. */
+const seenWeights = new WeakSet<object>();
+
+/**
+ * Whether the forward weights `w` were seen before (and records them): XNNPACK keeps an
+ * operator's packed weights while the weight tensor lives, which pays where it is reused.
+ */
+export function seenBefore(w: tf.TensorInfo): boolean {
+  const seen = seenWeights.has(w.dataId);
+  seenWeights.add(w.dataId);
+  return seen;
+}
 
 /**
  * `Conv2D` / `FusedConv2D`. Methods: `'conv'`, the stock XNNPACK convolution without the filter
@@ -417,8 +428,7 @@ export function makeConv(kernelName: 'Conv2D' | 'FusedConv2D') {
     const all = tapCount(t) === g.h.kernel * g.w.kernel;
     // The stock kernel keeps XNNPACK's packed filter while the filter lives, which pays where a
     // filter is reused (inference); a training step's filters are new tensors, packed anew.
-    const packed = all && seenFilters.has(filter.dataId);
-    seenFilters.add(filter.dataId);
+    const packed = seenBefore(filter) && all;
     const method = chooseMethod(
       convMethods.forward,
       {

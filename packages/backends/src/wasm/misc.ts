@@ -1,7 +1,7 @@
 // Small kernels whose stock wasm versions copy or index element by element.
 import * as tf from '@tensorflow/tfjs';
 import { asWasm, sizeOf, WasmOps } from './context.js';
-import { convMethods } from './conv.js';
+import { convMethods, seenBefore } from './conv.js';
 import { nativeMatMul } from './native/conv-kernels.js';
 import { nativeKernels } from './native/module.js';
 import { nativeSgdMomentum } from './native/sgd.js';
@@ -105,7 +105,7 @@ export function makeMatMul(kernelName: 'BatchMatMul' | '_FusedMatMul') {
     const { transposeA, transposeB } = args.attrs;
     const float32 = a.dtype === 'float32' && b.dtype === 'float32';
     // One product without bias or activation: SE Zoo's implicit GEMM, which packs the right
-    // operand by a copy where XNNPACK packs it anew every call (weights change every step).
+    // operand by a copy where XNNPACK packs it anew for every new weight tensor (every step).
     const plain =
       kernelName === 'BatchMatMul' ||
       (Object.entries(args.inputs).every(
@@ -113,8 +113,9 @@ export function makeMatMul(kernelName: 'BatchMatMul' | '_FusedMatMul') {
       ) &&
         (args.attrs.activation == null || args.attrs.activation === 'linear'));
     const single = sizeOf(a.shape.slice(0, -2)) === 1 && sizeOf(b.shape.slice(0, -2)) === 1;
+    // A weight seen before (inference) stays on XNNPACK, whose operator keeps it packed.
     const k =
-      float32 && plain && single && convMethods.forward !== 'xnnpack'
+      float32 && plain && single && convMethods.forward !== 'xnnpack' && !seenBefore(b)
         ? nativeKernels(ops.backend)
         : null;
     if (k) {
