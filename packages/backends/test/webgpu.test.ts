@@ -10,11 +10,11 @@ import {
   WEBGPU_KERNELS,
 } from '../src/index.js';
 import { chooseSplits, chooseTile, gemmTuning } from '../src/webgpu/gemm.js';
+import type { Pad } from './conv-cases.js';
 import { data, relativeError, webgpuSkipReason } from './helpers.js';
 
 const skipped = await webgpuSkipReason('webgpu.test.ts');
 
-type Pad = 'valid' | 'same' | [[0, 0], [number, number], [number, number], [0, 0]];
 /** [x shape, filter shape, stride, padding]. */
 type Case = [number[], number[], number | [number, number], Pad];
 
