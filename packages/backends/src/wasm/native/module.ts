@@ -11,6 +11,8 @@ export type { NativeExports, NativeKernels } from './types.js';
 type Variant = keyof typeof NATIVE_BINARIES;
 
 const compiled = new Map<Variant, WebAssembly.Module>();
+/** Builds the runtime refused to compile synchronously (browsers' main threads, over 4 KB). */
+const syncCompileFailed = new Set<Variant>();
 const instances = new WeakMap<object, NativeKernels | null>();
 let relaxedSupport: boolean | undefined;
 
@@ -71,10 +73,12 @@ export function nativeKernels(backend: WasmBackendLike): NativeKernels | null {
   const variant = variantFor(shared);
   let module = compiled.get(variant);
   if (!module) {
+    if (syncCompileFailed.has(variant)) return null;
     try {
       module = new WebAssembly.Module(bytesOf(variant));
     } catch {
-      // A browser's main thread before compileNativeKernels: the stock path for now.
+      // A browser's main thread before compileNativeKernels: XNNPACK until it has run.
+      syncCompileFailed.add(variant);
       return null;
     }
     compiled.set(variant, module);
