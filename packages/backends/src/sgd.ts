@@ -35,7 +35,8 @@ export interface SgdMomentumResult<R extends tf.Rank = tf.Rank> {
  * g ← g + λ·w (when λ ≠ 0), v ← μ·v + g, w ← w − η·v, evaluated in float32 in that order. One
  * kernel (`SEZooSgdMomentum`, the scalars as attributes) where the backend has it (SE Zoo's
  * webgpu kernels: two dispatches instead of six; its wasm kernels: one pass, the same bits),
- * otherwise the same arithmetic composed of tfjs ops. The inputs are not disposed; the caller assigns the results (e.g. `variable.assign`).
+ * otherwise the same arithmetic composed of tfjs ops. The inputs are not disposed; the caller
+ * assigns the results (e.g. `variable.assign`).
  *
  * @param value The weight w (float32).
  * @param velocity Its velocity v (same shape; zeros before the first step).

@@ -29,10 +29,10 @@ import { type NativeKernels, nativeKernels } from './native/module.js';
 
 /**
  * How a convolution kernel computes: `'native'` on SE Zoo's own WebAssembly kernels (an implicit
- * GEMM, or outer products for the filter gradient, on the tensors in place), `'conv'` on XNNPACK's convolution, `'gemm'` as im2col (or
- * col2im) and a product with the weights on the right, `'gemmT'` as a product with the weights on
- * the left (nothing of them packed), `'xnnpack'` by a cost model of the three, `'auto'` `'native'` where
- * it runs, else `'xnnpack'`.
+ * GEMM, or outer products for the filter gradient, on the tensors in place), `'conv'` on XNNPACK's
+ * convolution, `'gemm'` as im2col (or col2im) and a product with the weights on the right,
+ * `'gemmT'` as a product with the weights on the left (nothing of them packed); `'xnnpack'` picks
+ * among the three by a cost model, `'auto'` among all four where SE Zoo's kernels run.
  */
 export type ConvMethod = 'auto' | 'native' | 'xnnpack' | 'conv' | 'gemm' | 'gemmT';
 
@@ -47,9 +47,9 @@ export interface ConvMethods {
 }
 
 /**
- * How SE Zoo's wasm convolution kernels compute. `'auto'` (the default) takes `'native'` where
- * SE Zoo's WebAssembly kernels run and otherwise picks per call by a cost model measured on x86;
- * pin a method to benchmark it.
+ * How SE Zoo's wasm convolution kernels compute. `'auto'` (the default) picks per call by a cost
+ * model measured on x86, SE Zoo's WebAssembly kernels included where they run; pin a method to
+ * benchmark it.
  */
 export const convMethods: ConvMethods = {
   forward: 'auto',

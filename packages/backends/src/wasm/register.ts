@@ -135,7 +135,7 @@ const ENTRIES: Entry[] = [
     kernelName: SGD_MOMENTUM_KERNEL,
     change: 'added',
     method:
-      "sgdMomentumUpdate's whole update of one weight in one JavaScript pass (the composite form is six elementwise kernels)",
+      "sgdMomentumUpdate's whole update of one weight in one pass of SE Zoo's WebAssembly on every thread, or of JavaScript where it does not run (the composite form is six elementwise kernels)",
     kernelFunc: sgdMomentumStep as unknown as tf.KernelFunc,
   },
   {

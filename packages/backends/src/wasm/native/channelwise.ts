@@ -4,7 +4,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { sizeOf, type WasmOps } from '../context.js';
 import type { NativeKernels } from './module.js';
-import { parallelPool, share } from './threads.js';
+import { parallelPool, runParts, share } from './threads.js';
 
 /** The operations of {@link nativeChannelBinary}. */
 export type ChannelOp = 'mul' | 'add' | 'sub' | 'rsub';
@@ -43,8 +43,7 @@ export function nativeChannelBinary(
       end,
     ];
   };
-  if (pool) pool.run('channel_binary', args);
-  else (k.exports.channel_binary as (...a: number[]) => void)(...args(0));
+  runParts(k, pool, 'channel_binary', args);
   return out;
 }
 
@@ -81,8 +80,7 @@ export function nativeSum(
       r1,
     ];
   };
-  if (pool) pool.run('sum_rows', args);
-  else (k.exports.sum_rows as (...a: number[]) => void)(...args(0));
+  runParts(k, pool, 'sum_rows', args);
   const out = ops.alloc(shape);
   const dst = ops.f32(out);
   const buffer = dst.buffer;

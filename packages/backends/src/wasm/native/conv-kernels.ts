@@ -6,7 +6,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { WasmOps } from '../context.js';
 import type { AxisGeometry, ConvGeometry } from '../geometry.js';
 import type { NativeKernels } from './module.js';
-import { parallelPool, share } from './threads.js';
+import { parallelPool, runParts, share } from './threads.js';
 
 /** Output channels per panel of packed weights (kernels.c's tile is 4 pixels × 8 channels). */
 const PANEL = 8;
@@ -88,8 +88,14 @@ function gemm(
   const tabW = int32Table(ops, tables.w);
   const orderH = tables.orderH ? int32Table(ops, tables.orderH) : null;
   const orderW = tables.orderW ? int32Table(ops, tables.orderW) : null;
-  const e = k.exports;
-  e.pack_panels(ops.offset(weights), ops.offset(packed), kRows, oc, taps, transposeTaps ? 1 : 0);
+  k.exports.pack_panels(
+    ops.offset(weights),
+    ops.offset(packed),
+    kRows,
+    oc,
+    taps,
+    transposeTaps ? 1 : 0,
+  );
   const pixels = g.batch * oh * ow;
   const dummies = scratches.map(() => ops.alloc([PANEL]));
   const args = (part: number) => {
@@ -117,8 +123,7 @@ function gemm(
       end,
     ];
   };
-  if (pool) pool.run('conv_gemm', args);
-  else (e.conv_gemm as (...a: number[]) => void)(...args(0));
+  runParts(k, pool, 'conv_gemm', args);
 }
 
 /** `Conv2D` without bias or activation: `[N, Ho, Wo, Cout]`. */
@@ -222,8 +227,7 @@ export function nativeFilterGradient(
       unitEnd,
     ];
   };
-  if (pool) pool.run('conv_filter_grad', args);
-  else (k.exports.conv_filter_grad as (...a: number[]) => void)(...args(0));
+  runParts(k, pool, 'conv_filter_grad', args);
   for (const partial of partials.slice(1)) {
     const sum = ops.f32(dw);
     const values = ops.f32(partial);

@@ -1,5 +1,5 @@
-// SE Zoo's own WebAssembly kernels (kernels.c), instantiated on the memory of tfjs's wasm backend so
-// that they read and write its tensors in place. One instance per backend module; the build
+// SE Zoo's own WebAssembly kernels (kernels.c), instantiated on the memory of tfjs's wasm backend
+// so that they read and write its tensors in place. One instance per backend module; the build
 // (SIMD or relaxed SIMD, unshared or shared memory) is the one the runtime and the memory take.
 import { asWasm, type WasmBackendLike } from '../context.js';
 import { NATIVE_BINARIES } from './binaries.js';
@@ -34,15 +34,11 @@ function variantFor(shared: boolean): Variant {
   return shared ? `${base}Shared` : base;
 }
 
-/**
- * Compiles the builds this runtime can use ahead of time, asynchronously: browsers refuse to
- * compile modules over 4 KB synchronously on the main thread.
- */
-export async function compileNativeKernels(): Promise<void> {
-  for (const shared of [false, true]) {
-    const variant = variantFor(shared);
-    if (!compiled.has(variant)) compiled.set(variant, await WebAssembly.compile(bytesOf(variant)));
-  }
+/** Whether `memory` is shared (tfjs's threaded build), and the build that imports it here. */
+function buildFor(memory: WebAssembly.Memory): { shared: boolean; variant: Variant } {
+  const shared =
+    typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  return { shared, variant: variantFor(shared) };
 }
 
 /** The memory of tfjs's wasm module: its threaded build imports it, the other exports it. */
@@ -57,7 +53,7 @@ function memoryOf(wasm: WasmBackendLike['wasm']): WebAssembly.Memory | null {
 
 /**
  * SE Zoo's kernels on `backend`'s memory, or null where they cannot run (no SIMD, a memory that
- * tfjs does not expose, a browser main thread before {@link compileNativeKernels}).
+ * tfjs does not expose, a browser main thread before {@link startNativeKernels} compiled them).
  */
 export function nativeKernels(backend: WasmBackendLike): NativeKernels | null {
   const key = backend.wasm as object;
@@ -68,16 +64,14 @@ export function nativeKernels(backend: WasmBackendLike): NativeKernels | null {
     instances.set(key, null);
     return null;
   }
-  const shared =
-    typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  const variant = variantFor(shared);
+  const { shared, variant } = buildFor(memory);
   let module = compiled.get(variant);
   if (!module) {
     if (syncCompileFailed.has(variant)) return null;
     try {
       module = new WebAssembly.Module(bytesOf(variant));
     } catch {
-      // A browser's main thread before compileNativeKernels: XNNPACK until it has run.
+      // A browser's main thread before startNativeKernels: XNNPACK until it has compiled them.
       syncCompileFailed.add(variant);
       return null;
     }
@@ -102,20 +96,27 @@ export function nativeKernels(backend: WasmBackendLike): NativeKernels | null {
 }
 
 /**
- * Prepares SE Zoo's kernels on the active wasm backend: compiles them, and in Node with tfjs's
- * threaded build starts `threads − 1` worker threads on the backend's memory (waiting until they
- * are ready). Returns the kernels, or null where they cannot run.
+ * Prepares SE Zoo's kernels on the active wasm backend: compiles the build its memory takes, and
+ * in Node with tfjs's threaded build starts `threads − 1` worker threads on that memory (waiting
+ * until they are ready). Returns the kernels, or null where they cannot run.
  */
 export async function startNativeKernels(
   backend: unknown,
   threads: number,
 ): Promise<NativeKernels | null> {
-  try {
-    await compileNativeKernels();
-  } catch {
-    return null;
+  const wasm = asWasm(backend);
+  const memory = memoryOf(wasm.wasm);
+  if (!memory) return null;
+  // Asynchronously: browsers refuse to compile modules over 4 KB synchronously on the main thread.
+  const { variant } = buildFor(memory);
+  if (!compiled.has(variant)) {
+    try {
+      compiled.set(variant, await WebAssembly.compile(bytesOf(variant)));
+    } catch {
+      return null;
+    }
   }
-  const kernels = nativeKernels(asWasm(backend));
+  const kernels = nativeKernels(wasm);
   if (!kernels || kernels.threads || threads < 2) return kernels;
   const pool = await KernelThreads.start(kernels, threads);
   if (!pool) return kernels;

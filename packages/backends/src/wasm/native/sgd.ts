@@ -2,7 +2,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { sizeOf, type WasmOps } from '../context.js';
 import type { NativeKernels } from './module.js';
-import { parallelPool, share } from './threads.js';
+import { parallelPool, runParts, share } from './threads.js';
 
 /** The new weight and velocity of `sgdMomentumUpdate` (same bits as its composite form). */
 export function nativeSgdMomentum(
@@ -34,8 +34,7 @@ export function nativeSgdMomentum(
       end,
     ];
   };
-  if (pool) pool.run('sgd_momentum', args);
-  else (k.exports.sgd_momentum as (...a: number[]) => void)(...args(0));
+  runParts(k, pool, 'sgd_momentum', args);
   ops.free(params);
   return [newValue, newVelocity];
 }

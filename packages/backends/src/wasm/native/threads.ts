@@ -123,7 +123,7 @@ export class KernelThreads implements KernelPool {
     // Even when this thread's part fails, wait for the workers before the next call's arguments.
     let failure: unknown = null;
     try {
-      (this.kernels.exports[fn] as (...a: number[]) => void)(...argsOf(0));
+      call(this.kernels, fn, argsOf(0));
     } catch (error) {
       failure = error ?? new Error(`${fn} failed`);
     }
@@ -159,4 +159,23 @@ export function share(total: number, parts: number, part: number, align: number)
   const from = Math.round((blocks * part) / parts) * align;
   const to = Math.round((blocks * (part + 1)) / parts) * align;
   return [Math.min(from, total), Math.min(to, total)];
+}
+
+/** Calls one of kernels.c's functions on this thread. */
+function call(k: NativeKernels, fn: PartFunction, args: number[]): void {
+  (k.exports[fn] as (...a: number[]) => void)(...args);
+}
+
+/**
+ * Runs `fn` in parts on `pool`'s threads (`argsOf(part)` for each), or as part 0 alone on this
+ * thread without a pool.
+ */
+export function runParts(
+  k: NativeKernels,
+  pool: KernelPool | null,
+  fn: PartFunction,
+  argsOf: (part: number) => number[],
+): void {
+  if (pool) pool.run(fn, argsOf);
+  else call(k, fn, argsOf(0));
 }
